@@ -1,0 +1,227 @@
+"""Converters shared by several formats: OpenAI-shaped and Anthropic-shaped chat payloads.
+
+Many loggers (Data Flywheel, the Batch API, LiteLLM, LangSmith, Langfuse) wrap OpenAI chat
+payloads; LangSmith may also hold Anthropic ones. Each converter takes the raw object and a
+``field`` path used only in error messages (never a value).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slmconvert.errors import BadRecord
+from slmconvert.records import message, tool, tool_call
+
+TEXT_PART_TYPES = {"text", "input_text", "output_text"}
+ROLE_ALIASES = {"developer": "system", "function": "tool", "human": "user", "ai": "assistant"}
+
+
+def require(obj: Any, key: str, field: str, kind: type | tuple = dict) -> Any:
+    """``obj[key]``, checked to be of ``kind``; raises BadRecord naming ``field.key``."""
+    if not isinstance(obj, dict):
+        raise BadRecord(field, "not an object")
+    if key not in obj or obj[key] is None:
+        raise BadRecord(f"{field}.{key}", "missing")
+    value = obj[key]
+    if not isinstance(value, kind):
+        raise BadRecord(f"{field}.{key}", f"wrong type ({type(value).__name__})")
+    return value
+
+
+def text_of(content: Any, field: str) -> str | None:
+    """Plain text of a content value: null, a string, or a list of text parts/blocks."""
+    if content is None or isinstance(content, str):
+        return content
+    if isinstance(content, dict):
+        content = [content]
+    if not isinstance(content, list):
+        raise BadRecord(field, f"wrong type ({type(content).__name__})")
+    texts = []
+    for i, part in enumerate(content):
+        if isinstance(part, str):
+            texts.append(part)
+            continue
+        if not isinstance(part, dict):
+            raise BadRecord(f"{field}[{i}]", "not an object")
+        kind = part.get("type", "text")
+        if kind in TEXT_PART_TYPES:
+            text = part.get("text", part.get("content"))
+            if not isinstance(text, str):
+                raise BadRecord(f"{field}[{i}].text", "missing or not a string")
+            texts.append(text)
+        else:
+            raise BadRecord(f"{field}[{i}].type", f"unsupported content part '{kind}'")
+    return "\n".join(texts) if texts else None
+
+
+def role_of(raw: Any, field: str) -> str:
+    """Canonical role for a raw role name (developer→system, function→tool, ...)."""
+    if not isinstance(raw, str):
+        raise BadRecord(field, "missing or not a string")
+    return ROLE_ALIASES.get(raw, raw)
+
+
+# --- OpenAI chat completions ------------------------------------------------------------
+
+
+def openai_tool_calls(calls: Any, field: str) -> list[dict]:
+    """Canonical tool calls from ``[{"id","type","function":{"name","arguments"}}]``."""
+    if calls is None:
+        return []
+    if not isinstance(calls, list):
+        raise BadRecord(field, "not a list")
+    out = []
+    for i, call in enumerate(calls):
+        where = f"{field}[{i}]"
+        if not isinstance(call, dict):
+            raise BadRecord(where, "not an object")
+        fn = call.get("function", call)
+        if not isinstance(fn, dict):
+            raise BadRecord(f"{where}.function", "not an object")
+        name = fn.get("name")
+        if not isinstance(name, str) or not name:
+            raise BadRecord(f"{where}.function.name", "missing or not a string")
+        out.append(tool_call(name, fn.get("arguments"), call.get("id")))
+    return out
+
+
+def openai_message(raw: Any, field: str) -> dict:
+    """Canonical message from an OpenAI chat message (incl. legacy ``function_call``)."""
+    if not isinstance(raw, dict):
+        raise BadRecord(field, "not an object")
+    role = role_of(raw.get("role"), f"{field}.role")
+    calls = openai_tool_calls(raw.get("tool_calls"), f"{field}.tool_calls")
+    legacy = raw.get("function_call")
+    if isinstance(legacy, dict):
+        calls.append(tool_call(legacy.get("name"), legacy.get("arguments")))
+    content = text_of(raw.get("content"), f"{field}.content")
+    if role == "assistant" and content == "" and calls:
+        content = None
+    return message(
+        role,
+        content,
+        calls,
+        tool_call_id=raw.get("tool_call_id"),
+        name=raw.get("name") if isinstance(raw.get("name"), str) else None,
+    )
+
+
+def openai_messages(raw: Any, field: str) -> list[dict]:
+    """Canonical messages from an OpenAI ``messages`` list."""
+    if not isinstance(raw, list):
+        raise BadRecord(field, "missing or not a list")
+    return [openai_message(m, f"{field}[{i}]") for i, m in enumerate(raw)]
+
+
+def openai_tools(raw: Any, field: str) -> list[dict]:
+    """Canonical tools from ``[{"type":"function","function":{...}}]`` or flat/legacy definitions."""
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        raise BadRecord(field, "not a list")
+    out = []
+    for i, item in enumerate(raw):
+        where = f"{field}[{i}]"
+        if not isinstance(item, dict):
+            raise BadRecord(where, "not an object")
+        fn = item.get("function", item)
+        if not isinstance(fn, dict):
+            raise BadRecord(f"{where}.function", "not an object")
+        params = fn.get("parameters", fn.get("input_schema"))
+        try:
+            out.append(tool(fn.get("name"), fn.get("description"), params))
+        except BadRecord as exc:
+            raise BadRecord(f"{where}.{exc.field.split('.')[-1]}", exc.reason) from None
+    return out
+
+
+def openai_completion(raw: Any, field: str) -> dict:
+    """Pieces of a ``chat.completion``: ``{response, model, input_tokens, output_tokens}``."""
+    if not isinstance(raw, dict):
+        raise BadRecord(field, "not an object")
+    if raw.get("object") == "chat.completion.chunk":
+        raise BadRecord(f"{field}.object", "streaming chunk; log the assembled completion")
+    choices = require(raw, "choices", field, list)
+    if not choices:
+        raise BadRecord(f"{field}.choices", "empty")
+    first = choices[0]
+    msg = first.get("message") if isinstance(first, dict) else None
+    if msg is None:
+        raise BadRecord(f"{field}.choices[0].message", "missing")
+    msg = dict(msg)
+    msg.setdefault("role", "assistant")
+    usage = raw.get("usage") if isinstance(raw.get("usage"), dict) else {}
+    return {
+        "response": openai_message(msg, f"{field}.choices[0].message"),
+        "model": raw.get("model"),
+        "input_tokens": usage.get("prompt_tokens", usage.get("input_tokens")),
+        "output_tokens": usage.get("completion_tokens", usage.get("output_tokens")),
+    }
+
+
+# --- Anthropic messages ------------------------------------------------------------------
+
+
+def anthropic_system(raw: Any, field: str) -> list[dict]:
+    """The top-level ``system`` (string or text blocks) as a list of zero or one system message."""
+    text = text_of(raw, field)
+    return [message("system", text)] if text else []
+
+
+def anthropic_blocks(
+    role: str, content: Any, field: str, names: dict[str, str]
+) -> list[dict]:
+    """Canonical messages from one Anthropic turn.
+
+    An assistant turn gives one message (text + ``tool_use`` calls). A user turn gives one
+    ``tool`` message per ``tool_result`` block, then a user message for any text. ``names`` maps
+    tool_use ids to tool names so tool results can carry the name.
+    """
+    if isinstance(content, str) or content is None:
+        return [message(role_of(role, f"{field}.role"), content)]
+    if not isinstance(content, list):
+        raise BadRecord(field, "content is neither a string nor a list of blocks")
+    texts, calls, out = [], [], []
+    for i, block in enumerate(content):
+        where = f"{field}[{i}]"
+        if not isinstance(block, dict):
+            raise BadRecord(where, "not an object")
+        kind = block.get("type")
+        if kind == "text":
+            texts.append(text_of(block, where) or "")
+        elif kind == "tool_use":
+            call = tool_call(block.get("name"), block.get("input"), block.get("id"))
+            if call["id"]:
+                names[call["id"]] = call["name"]
+            calls.append(call)
+        elif kind == "tool_result":
+            use_id = block.get("tool_use_id")
+            result = text_of(block.get("content"), f"{where}.content")
+            out.append(message("tool", result or "", tool_call_id=use_id, name=names.get(use_id)))
+        elif kind in ("thinking", "redacted_thinking"):
+            continue
+        else:
+            raise BadRecord(f"{where}.type", f"unsupported block '{kind}'")
+    text = "\n".join(texts) if texts else None
+    if text is not None or calls or not out:
+        out.append(message(role_of(role, f"{field}.role"), text, calls))
+    return out
+
+
+def anthropic_messages(raw: Any, field: str, names: dict[str, str] | None = None) -> list[dict]:
+    """Canonical messages from an Anthropic ``messages`` list."""
+    if not isinstance(raw, list):
+        raise BadRecord(field, "missing or not a list")
+    names = {} if names is None else names
+    out = []
+    for i, turn in enumerate(raw):
+        where = f"{field}[{i}]"
+        if not isinstance(turn, dict):
+            raise BadRecord(where, "not an object")
+        out.extend(anthropic_blocks(turn.get("role"), turn.get("content"), f"{where}.content", names))
+    return out
+
+
+def anthropic_tools(raw: Any, field: str) -> list[dict]:
+    """Canonical tools from ``[{"name","description","input_schema"}]``."""
+    return openai_tools(raw, field)

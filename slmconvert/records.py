@@ -1,0 +1,274 @@
+"""The canonical record: one row per LLM call, the contract every stage reads and writes.
+
+Records are plain dicts (fast to build, fast to hand to pyarrow). The builders here normalise
+the awkward parts once, so parsers stay declarative:
+
+- a message is ``{role, content, tool_calls, tool_call_id, name}``;
+- a tool call is ``{id, name, arguments}`` where ``arguments`` is always a JSON *string* with
+  canonical key order (an argument string that is not JSON is kept verbatim and the record gets
+  ``arguments_valid = False``);
+- a tool is ``{name, description, parameters}`` with ``parameters`` a JSON Schema as a JSON string.
+
+Later stages fill ``cluster_id`` and ``split``; until then they are null.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+import pyarrow as pa
+
+from slmconvert.errors import BadRecord
+
+ROLES = ("system", "user", "assistant", "tool")
+
+TOOL_CALL_TYPE = pa.struct(
+    [("id", pa.string()), ("name", pa.string()), ("arguments", pa.string())]
+)
+MESSAGE_TYPE = pa.struct(
+    [
+        ("role", pa.string()),
+        ("content", pa.string()),
+        ("tool_calls", pa.list_(TOOL_CALL_TYPE)),
+        ("tool_call_id", pa.string()),
+        ("name", pa.string()),
+    ]
+)
+TOOL_TYPE = pa.struct(
+    [("name", pa.string()), ("description", pa.string()), ("parameters", pa.string())]
+)
+SOURCE_TYPE = pa.struct([("format", pa.string()), ("file", pa.string()), ("line", pa.int64())])
+USAGE_TYPE = pa.struct([("input_tokens", pa.int64()), ("output_tokens", pa.int64())])
+
+SCHEMA = pa.schema(
+    [
+        pa.field("id", pa.string(), nullable=False),
+        ("source", SOURCE_TYPE),
+        ("timestamp", pa.string()),
+        ("model", pa.string()),
+        ("workload", pa.string()),
+        ("messages", pa.list_(MESSAGE_TYPE)),
+        ("tools", pa.list_(TOOL_TYPE)),
+        ("response", MESSAGE_TYPE),
+        ("usage", USAGE_TYPE),
+        ("latency_ms", pa.float64()),
+        ("cost_usd", pa.float64()),
+        ("arguments_valid", pa.bool_()),
+        ("cluster_id", pa.int32()),
+        ("split", pa.string()),
+    ]
+)
+"""The pyarrow schema every stage writes. Field names are public contract."""
+
+FIELDS = tuple(SCHEMA.names)
+
+
+def dumps(obj: Any) -> str:
+    """Canonical JSON text: sorted keys, no spaces, UTF-8 kept."""
+    return orjson.dumps(obj, option=orjson.OPT_SORT_KEYS).decode()
+
+
+def normalize_arguments(arguments: Any) -> tuple[str, bool]:
+    """Return ``(json_string, valid)``: canonical JSON for objects and JSON strings, else verbatim."""
+    if arguments is None:
+        return "{}", True
+    if isinstance(arguments, str):
+        if not arguments.strip():
+            return "{}", True
+        try:
+            parsed = orjson.loads(arguments)
+        except orjson.JSONDecodeError:
+            return arguments, False
+        return dumps(parsed), True
+    try:
+        return dumps(arguments), True
+    except TypeError:
+        return str(arguments), False
+
+
+def tool_call(name: Any, arguments: Any = None, id: Any = None) -> dict:
+    """Build a canonical tool call; ``arguments`` may be an object or a JSON string."""
+    if not isinstance(name, str) or not name:
+        raise BadRecord("tool_call.name", "missing or not a string")
+    args, valid = normalize_arguments(arguments)
+    call = {"id": None if id is None else str(id), "name": name, "arguments": args}
+    if not valid:
+        call["_invalid"] = True
+    return call
+
+
+def message(
+    role: str,
+    content: str | None = None,
+    tool_calls: Iterable[dict] | None = None,
+    tool_call_id: Any = None,
+    name: str | None = None,
+) -> dict:
+    """Build a canonical message. ``role`` must be one of system/user/assistant/tool."""
+    if role not in ROLES:
+        raise BadRecord("message.role", f"must be one of {', '.join(ROLES)}")
+    if content is not None and not isinstance(content, str):
+        raise BadRecord("message.content", "must be a string or null after normalisation")
+    return {
+        "role": role,
+        "content": content,
+        "tool_calls": list(tool_calls or []),
+        "tool_call_id": None if tool_call_id is None else str(tool_call_id),
+        "name": name,
+    }
+
+
+def tool(name: Any, description: Any = None, parameters: Any = None) -> dict:
+    """Build a canonical tool definition; ``parameters`` is its JSON Schema (object or string)."""
+    if not isinstance(name, str) or not name:
+        raise BadRecord("tools.name", "missing or not a string")
+    if parameters is None:
+        params = '{"properties":{},"type":"object"}'
+    else:
+        params, valid = normalize_arguments(parameters)
+        if not valid:
+            raise BadRecord("tools.parameters", "not valid JSON")
+    return {"name": name, "description": description or None, "parameters": params}
+
+
+def to_timestamp(value: Any) -> str | None:
+    """Normalise epoch seconds/ms/ns or an ISO-8601 string to ISO-8601 UTC (``...Z``); else None."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        seconds = float(value)
+        if seconds > 1e17:
+            seconds /= 1e9
+        elif seconds > 1e14:
+            seconds /= 1e6
+        elif seconds > 1e11:
+            seconds /= 1e3
+        try:
+            moment = datetime.fromtimestamp(seconds, tz=UTC)
+        except (OverflowError, OSError, ValueError):
+            return None
+    elif isinstance(value, str):
+        text = value.strip()
+        if text.endswith("Z"):
+            text = text[:-1] + "+00:00"
+        try:
+            moment = datetime.fromisoformat(text)
+        except ValueError:
+            try:
+                return to_timestamp(float(value))
+            except ValueError:
+                return None
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+    else:
+        return None
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _int_or_none(value: Any) -> int | None:
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _float_or_none(value: Any) -> float | None:
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def record_id(messages: list[dict], tools: list[dict], response: dict) -> str:
+    """Stable content hash of a call: the same prompt, tools and answer give the same id."""
+    payload = orjson.dumps([messages, tools, response], option=orjson.OPT_SORT_KEYS)
+    return hashlib.blake2b(payload, digest_size=16).hexdigest()
+
+
+def _strip_invalid_marks(messages: Iterable[dict]) -> bool:
+    valid = True
+    for msg in messages:
+        for call in msg["tool_calls"]:
+            if call.pop("_invalid", False):
+                valid = False
+    return valid
+
+
+def new_record(
+    *,
+    source: Mapping[str, Any],
+    messages: list[dict],
+    response: dict,
+    tools: list[dict] | None = None,
+    model: Any = None,
+    workload: Any = None,
+    timestamp: Any = None,
+    input_tokens: Any = None,
+    output_tokens: Any = None,
+    latency_ms: Any = None,
+    cost_usd: Any = None,
+) -> dict:
+    """Assemble a canonical record from built messages, response and tools; computes ``id``."""
+    if not messages:
+        raise BadRecord("messages", "empty prompt")
+    if response is None:
+        raise BadRecord("response", "missing")
+    if response["role"] != "assistant":
+        raise BadRecord("response.role", "must be assistant")
+    if response["content"] is None and not response["tool_calls"]:
+        raise BadRecord("response", "has neither content nor tool calls")
+    tools = list(tools or [])
+    valid = _strip_invalid_marks(messages) & _strip_invalid_marks([response])
+    return {
+        "id": record_id(messages, tools, response),
+        "source": {
+            "format": source.get("format"),
+            "file": source.get("file"),
+            "line": source.get("line"),
+        },
+        "timestamp": to_timestamp(timestamp),
+        "model": None if model is None else str(model),
+        "workload": None if workload is None else str(workload),
+        "messages": messages,
+        "tools": tools,
+        "response": response,
+        "usage": {
+            "input_tokens": _int_or_none(input_tokens),
+            "output_tokens": _int_or_none(output_tokens),
+        },
+        "latency_ms": _float_or_none(latency_ms),
+        "cost_usd": _float_or_none(cost_usd),
+        "arguments_valid": valid,
+        "cluster_id": None,
+        "split": None,
+    }
+
+
+def to_table(records: list[dict]) -> pa.Table:
+    """Records as a pyarrow Table in the canonical schema."""
+    return pa.Table.from_pylist(records, schema=SCHEMA)
+
+
+def answer_kind(response: Mapping[str, Any]) -> str:
+    """What the LLM answered with: ``tool:<name>`` (first call), ``json`` or ``text``."""
+    calls = response.get("tool_calls") or []
+    if len(calls):
+        return "tool:" + calls[0]["name"]
+    content = (response.get("content") or "").strip()
+    if content[:1] in "{[" and content:
+        try:
+            orjson.loads(content)
+            return "json"
+        except orjson.JSONDecodeError:
+            pass
+    return "text"
