@@ -1,0 +1,5 @@
+"""`python -m slmconvert` runs the CLI."""
+
+from slmconvert.cli import app
+
+app()

@@ -1,0 +1,223 @@
+"""Raw log inputs: expand paths, decompress (.gz/.zst by magic bytes), frame JSON/JSONL.
+
+Streaming: JSONL is read line by line through a 1 MiB buffer, so memory stays flat however large
+the log. A `.json` file (array or object) is read whole. The raw bytes are hashed as they are read,
+so a file is read once for both its records and its manifest hash.
+"""
+
+from __future__ import annotations
+
+import glob
+import gzip
+import hashlib
+import io
+import os
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import orjson
+
+from slmconvert.errors import InputError
+
+LOG_SUFFIXES = (".jsonl", ".ndjson", ".json")
+COMPRESSED_SUFFIXES = (".gz", ".zst", ".zstd")
+GZIP_MAGIC = b"\x1f\x8b"
+ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
+BUFFER = 1 << 20
+STDIN = "-"
+
+
+@dataclass(frozen=True)
+class InvalidJSON:
+    """A line that is not valid JSON (counted as bad input; the text itself is never kept)."""
+
+    reason: str = "invalid JSON"
+
+
+@dataclass
+class LogFile:
+    """One input: a path (or ``-`` for stdin), its size, and its sha256 once fully read."""
+
+    path: str
+    size: int | None = None
+    sha256: str | None = None
+    bytes_read: int = 0
+    _hasher: Any = field(default=None, repr=False)
+
+    @property
+    def is_json_document(self) -> bool:
+        """Whether the file is a whole JSON document (.json) rather than JSON Lines."""
+        name = self.path
+        for suffix in COMPRESSED_SUFFIXES:
+            if name.endswith(suffix):
+                name = name[: -len(suffix)]
+        return name.endswith(".json")
+
+
+def _is_log_name(name: str) -> bool:
+    for suffix in COMPRESSED_SUFFIXES:
+        if name.endswith(suffix):
+            name = name[: -len(suffix)]
+    return name.endswith(LOG_SUFFIXES)
+
+
+def expand(inputs: list[str]) -> list[LogFile]:
+    """Resolve files, directories (recursive, log files only), globs and ``-`` into LogFiles."""
+    if not inputs:
+        raise InputError("no input given", "pass one or more files, directories or globs, or -")
+    out: list[LogFile] = []
+    seen: set[str] = set()
+
+    def add(path: str) -> None:
+        if path not in seen:
+            seen.add(path)
+            out.append(LogFile(path, None if path == STDIN else os.path.getsize(path)))
+
+    for item in inputs:
+        if item == STDIN:
+            add(STDIN)
+        elif os.path.isdir(item):
+            found = sorted(
+                str(p) for p in Path(item).rglob("*") if p.is_file() and _is_log_name(p.name)
+            )
+            if not found:
+                raise InputError(f"{item}: directory holds no log files", _suffix_hint())
+            for path in found:
+                add(path)
+        elif os.path.isfile(item):
+            add(item)
+        elif glob.has_magic(item):
+            matches = sorted(p for p in glob.glob(item, recursive=True) if os.path.isfile(p))
+            if not matches:
+                raise InputError(f"{item}: pattern matches no file")
+            for path in matches:
+                add(path)
+        else:
+            raise InputError(f"{item}: no such file or directory")
+    return out
+
+
+def _suffix_hint() -> str:
+    return f"log files end in {', '.join(LOG_SUFFIXES)}, optionally compressed ({', '.join(COMPRESSED_SUFFIXES)})"
+
+
+class _HashingReader(io.RawIOBase):
+    """A raw binary stream that hashes and counts the bytes passing through it."""
+
+    def __init__(self, raw: BinaryIO, log: LogFile):
+        self._raw = raw
+        self._log = log
+        log._hasher = hashlib.sha256()
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        n = self._raw.readinto(buffer)
+        if n:
+            self._log._hasher.update(memoryview(buffer)[:n])
+            self._log.bytes_read += n
+        return n or 0
+
+
+def _open_raw(log: LogFile) -> BinaryIO:
+    if log.path == STDIN:
+        return sys.stdin.buffer
+    try:
+        return open(log.path, "rb", buffering=0)  # noqa: SIM115 (closed by open_text_stream's caller)
+    except OSError as exc:
+        raise InputError(f"{log.path}: cannot read ({exc.strerror or 'error'})") from None
+
+
+def open_stream(log: LogFile) -> BinaryIO:
+    """A decompressed, buffered binary stream over ``log`` (compression sniffed by magic bytes)."""
+    hashed = io.BufferedReader(_HashingReader(_open_raw(log), log), buffer_size=BUFFER)
+    magic = hashed.peek(4)[:4]
+    if magic.startswith(GZIP_MAGIC):
+        return io.BufferedReader(gzip.GzipFile(fileobj=hashed, mode="rb"), buffer_size=BUFFER)
+    if magic == ZSTD_MAGIC:
+        import zstandard
+
+        reader = zstandard.ZstdDecompressor().stream_reader(hashed, read_across_frames=True)
+        return io.BufferedReader(reader, buffer_size=BUFFER)
+    return hashed
+
+
+def _decompression_errors() -> tuple[type[BaseException], ...]:
+    import zstandard
+
+    return (EOFError, gzip.BadGzipFile, zstandard.ZstdError)
+
+
+def iter_objects(log: LogFile) -> Iterator[tuple[int, Any]]:
+    """Yield ``(line, object)`` for each JSON value in ``log``; bad lines yield ``InvalidJSON``.
+
+    For JSON Lines, ``line`` is the 1-based line number; for a JSON array document it is the
+    element's 1-based index; a single JSON object document is line 1. A truncated or corrupt
+    compressed stream raises InputError naming the file.
+    """
+    stream = open_stream(log)
+    try:
+        if log.is_json_document:
+            yield from _iter_document(log, stream.read())
+        else:
+            for number, raw in enumerate(stream, start=1):
+                if not raw.strip():
+                    continue
+                try:
+                    yield number, orjson.loads(raw)
+                except orjson.JSONDecodeError:
+                    yield number, InvalidJSON()
+        _drain(stream)
+    except _decompression_errors():
+        raise InputError(
+            f"{log.path}: truncated or corrupt compressed stream", "re-copy or re-export the file"
+        ) from None
+    finally:
+        if log.path != STDIN:
+            stream.close()
+    log.sha256 = log._hasher.hexdigest()
+
+
+def _drain(stream: BinaryIO) -> None:
+    # read to the end so the hash covers the whole file and a truncated tail is detected
+    while stream.read(BUFFER):
+        pass
+
+
+def _iter_document(log: LogFile, data: bytes) -> Iterator[tuple[int, Any]]:
+    try:
+        doc = orjson.loads(data)
+    except orjson.JSONDecodeError:
+        # some exporters name JSON Lines files .json: fall back to line framing
+        for number, raw in enumerate(data.splitlines(), start=1):
+            if raw.strip():
+                try:
+                    yield number, orjson.loads(raw)
+                except orjson.JSONDecodeError:
+                    yield number, InvalidJSON()
+        return
+    if isinstance(doc, list):
+        yield from enumerate(doc, start=1)
+    else:
+        yield 1, doc
+
+
+def peek_objects(log: LogFile, limit: int = 20) -> list[Any]:
+    """Up to ``limit`` valid JSON objects from the start of ``log`` (for format detection)."""
+    if log.path == STDIN:
+        raise InputError("stdin cannot be peeked", "this is a bug; rerun with --debug")
+    found = []
+    try:
+        for _, obj in iter_objects(log):
+            if not isinstance(obj, InvalidJSON):
+                found.append(obj)
+            if len(found) >= limit:
+                break
+    finally:
+        log.bytes_read = 0
+        log.sha256 = None
+    return found

@@ -1,0 +1,249 @@
+"""`slmconvert collect`: logs in, canonical Parquet + manifest out, bad input reported not fatal."""
+
+from __future__ import annotations
+
+import copy
+import gzip
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import orjson
+import pytest
+import zstandard
+
+from slmconvert.config import CollectConfig
+from slmconvert.errors import InputError, OutputExistsError
+from slmconvert.stagedir import open_input
+from slmconvert.stages import collect
+
+ROOT = Path(__file__).resolve().parents[2]
+FLYWHEEL = json.loads((ROOT.parent / "shared/reference/flywheel-record.json").read_text())
+SECRET = "zebra-lantern-9931@example.org"  # a value that must never reach a message
+
+
+def flywheel_line(i: int, user_text: str | None = None) -> dict:
+    """A Data Flywheel record with a distinct user turn."""
+    obj = copy.deepcopy(FLYWHEEL)
+    obj["request"]["messages"][1]["content"] = user_text or f"Where is my order number {i}?"
+    obj["timestamp"] = 1746138417 + i
+    return obj
+
+
+def write_jsonl(path: Path, objs: list, opener=open) -> Path:
+    with opener(path, "wb") as fh:
+        for obj in objs:
+            fh.write(obj if isinstance(obj, bytes) else orjson.dumps(obj))
+            fh.write(b"\n")
+    return path
+
+
+def test_collect_reads_flywheel_records_into_canonical_parquet(tmp_path):
+    log = write_jsonl(tmp_path / "flywheel.jsonl", [flywheel_line(i) for i in range(5)])
+    result = collect.run([str(log)], tmp_path / "out")
+
+    assert result.counts["records"] == 5
+    assert result.counts["by_format"] == {"openai": 5}
+    stage = open_input(tmp_path / "out", expect=("collect",))
+    rows = stage.read_table().to_pylist()
+    first = rows[0]
+    assert first["source"] == {"format": "openai", "file": str(log), "line": 1}
+    assert first["workload"] == "primary_assistant"
+    assert first["timestamp"] == "2025-05-01T22:26:57.000000Z"
+    assert [m["role"] for m in first["messages"]] == ["system", "user"]
+    assert [t["name"] for t in first["tools"]] == [
+        "HandleOtherTalk",
+        "ToProductQAAssistant",
+        "ToOrderStatusAssistant",
+        "ToReturnProcessing",
+    ]
+    call = first["response"]["tool_calls"][0]
+    assert call["name"] == "ToReturnProcessing"
+    # Flywheel logs arguments as an object: stored as canonical JSON text
+    assert call["arguments"] == json.dumps(
+        {"query": "Why the hold up with my return of ankle socks?", "user_id": "4165"},
+        separators=(",", ":"),
+        sort_keys=True,
+    )
+    assert first["arguments_valid"] is True
+    assert len({r["id"] for r in rows}) == 5
+
+
+def test_manifest_records_config_inputs_counts_and_versions(tmp_path):
+    log = write_jsonl(tmp_path / "a.jsonl", [flywheel_line(i) for i in range(3)])
+    result = collect.run([str(log)], tmp_path / "out", CollectConfig(seed=7))
+    manifest = json.loads((tmp_path / "out/manifest.json").read_text())
+
+    assert manifest["stage"] == "collect"
+    assert manifest["seed"] == 7
+    assert manifest["config"]["max_bad_ratio"] == 0.5
+    assert len(manifest["config_hash"]) == 64
+    (entry,) = manifest["inputs"]
+    assert entry["path"] == str(log) and entry["format"] == "openai"
+    assert entry["sha256"] == __import__("hashlib").sha256(log.read_bytes()).hexdigest()
+    assert manifest["versions"]["pyarrow"]
+    assert manifest["lineage"] == [{"stage": "collect", "config_hash": manifest["config_hash"]}]
+    assert manifest["started_at"] <= manifest["finished_at"]
+    assert result.manifest == manifest
+
+
+def test_output_loads_with_datasets(tmp_path):
+    from datasets import load_dataset
+
+    log = write_jsonl(tmp_path / "a.jsonl", [flywheel_line(i) for i in range(4)])
+    collect.run([str(log)], tmp_path / "out")
+    ds = load_dataset("parquet", data_dir=str(tmp_path / "out/data"), split="train")
+    assert ds.num_rows == 4
+    assert ds[0]["response"]["tool_calls"][0]["name"] == "ToReturnProcessing"
+
+
+def test_exact_duplicates_are_dropped_and_counted(tmp_path):
+    lines = [flywheel_line(1), flywheel_line(1), flywheel_line(2)]
+    log = write_jsonl(tmp_path / "dup.jsonl", lines)
+    result = collect.run([str(log)], tmp_path / "out")
+    assert result.counts["records"] == 2
+    assert result.counts["duplicates"] == 1
+
+
+def test_bad_lines_are_skipped_counted_and_listed_without_values(tmp_path, cli):
+    no_response = {"request": flywheel_line(0, SECRET)["request"], "response": {"choices": []}}
+    lines = [
+        flywheel_line(1),
+        b'{"request": {"messages": [' + SECRET.encode(),  # truncated JSON holding a value
+        no_response,
+        flywheel_line(2),
+        flywheel_line(3),
+    ]
+    log = write_jsonl(tmp_path / "mixed.jsonl", lines)
+    result = cli("collect", log, "-o", tmp_path / "out")
+
+    assert result.exit_code == 0, result.output
+    manifest_text = (tmp_path / "out/manifest.json").read_text()
+    manifest = json.loads(manifest_text)
+    assert manifest["counts"]["records"] == 3
+    assert manifest["counts"]["bad"] == 2
+    assert manifest["bad_examples"] == [
+        f"{log}:2: line: invalid JSON",
+        f"{log}:3: response.choices: empty",
+    ]
+    assert "skipped 2 malformed records" in result.stderr
+    assert SECRET not in manifest_text
+    assert SECRET not in result.output
+    assert SECRET not in result.stderr
+
+
+def test_too_many_bad_records_exits_2_and_leaves_no_output(tmp_path, cli):
+    lines = [b"not json"] * 3 + [flywheel_line(1)]
+    log = write_jsonl(tmp_path / "bad.jsonl", lines)
+    result = cli("collect", log, "-o", tmp_path / "out")
+    assert result.exit_code == 2
+    assert "over --max-bad-ratio" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "out").exists()
+    relaxed = cli("collect", log, "-o", tmp_path / "out", "--max-bad-ratio", "0.9")
+    assert relaxed.exit_code == 0
+
+
+def test_gzip_and_zstd_inputs_are_read_by_magic_bytes(tmp_path):
+    gz = write_jsonl(tmp_path / "a.jsonl.gz", [flywheel_line(i) for i in range(3)], gzip.open)
+    zst = tmp_path / "b.jsonl.zst"
+    raw = b"".join(orjson.dumps(flywheel_line(i)) + b"\n" for i in range(10, 14))
+    zst.write_bytes(zstandard.ZstdCompressor().compress(raw))
+    result = collect.run([str(gz), str(zst)], tmp_path / "out")
+    assert result.counts["records"] == 7
+
+
+def test_truncated_gzip_is_one_line_naming_the_file(tmp_path, cli):
+    data = gzip.compress(b"".join(orjson.dumps(flywheel_line(i)) + b"\n" for i in range(50)))
+    broken = tmp_path / "cut.jsonl.gz"
+    broken.write_bytes(data[: len(data) // 2])
+    result = cli("collect", broken, "-o", tmp_path / "out")
+    assert result.exit_code == 2
+    assert result.stderr.strip() == (
+        f"error: {broken}: truncated or corrupt compressed stream — re-copy or re-export the file"
+    )
+    assert not (tmp_path / "out").exists()
+
+
+def test_empty_input_and_missing_path_exit_2(tmp_path, cli):
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("")
+    result = cli("collect", empty, "-o", tmp_path / "out")
+    assert result.exit_code == 2
+    assert "no usable records" in result.stderr
+    missing = cli("collect", tmp_path / "nope.jsonl", "-o", tmp_path / "out")
+    assert missing.exit_code == 2
+    assert f"{tmp_path / 'nope.jsonl'}: no such file or directory" in missing.stderr
+
+
+def test_unknown_format_names_the_file_and_the_known_formats(tmp_path, cli):
+    log = write_jsonl(tmp_path / "weird.jsonl", [{"hello": i} for i in range(3)])
+    result = cli("collect", log, "-o", tmp_path / "out")
+    assert result.exit_code == 2
+    assert f"{log}: unknown log format" in result.stderr
+    assert "openai-finetune" in result.stderr and "--format" in result.stderr
+    forced = cli("collect", log, "-o", tmp_path / "out", "--format", "nine")
+    assert forced.exit_code == 2
+    assert "unknown format 'nine'" in forced.stderr
+
+
+def test_existing_output_is_refused_unless_force(tmp_path):
+    log = write_jsonl(tmp_path / "a.jsonl", [flywheel_line(1)])
+    collect.run([str(log)], tmp_path / "out")
+    with pytest.raises(OutputExistsError, match="pass --force"):
+        collect.run([str(log)], tmp_path / "out")
+    write_jsonl(log, [flywheel_line(1), flywheel_line(2)])
+    result = collect.run([str(log)], tmp_path / "out", force=True)
+    assert result.counts["records"] == 2
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".out")] == []
+
+
+def test_directories_globs_and_stdin(tmp_path, cli):
+    (tmp_path / "logs/sub").mkdir(parents=True)
+    write_jsonl(tmp_path / "logs/a.jsonl", [flywheel_line(1)])
+    write_jsonl(tmp_path / "logs/sub/b.jsonl", [flywheel_line(2)])
+    (tmp_path / "logs/notes.txt").write_text("not a log")
+    assert collect.run([str(tmp_path / "logs")], tmp_path / "o1").counts["records"] == 2
+    pattern = str(tmp_path / "logs/**/*.jsonl")
+    assert collect.run([pattern], tmp_path / "o2").counts["records"] == 2
+
+    piped = orjson.dumps(flywheel_line(3)).decode() + "\n"
+    result = cli("collect", "-", "-o", tmp_path / "o3", input=piped)
+    assert result.exit_code == 0, result.output
+    rows = open_input(tmp_path / "o3").read_table().to_pylist()
+    assert rows[0]["source"]["file"] == "-"
+
+
+def test_a_stage_directory_without_manifest_is_refused(tmp_path):
+    (tmp_path / "half").mkdir()
+    with pytest.raises(InputError, match="not a stage directory"):
+        open_input(tmp_path / "half")
+
+
+def test_killed_run_leaves_no_output_and_the_next_run_sweeps_its_temp(tmp_path):
+    big = tmp_path / "big.jsonl"
+    with open(big, "wb") as fh:
+        for i in range(60_000):
+            fh.write(orjson.dumps(flywheel_line(i)) + b"\n")
+    out = tmp_path / "out"
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "slmconvert", "collect", str(big), "-o", str(out)], env=env
+    )
+    deadline = time.time() + 60
+    while not list(tmp_path.glob(".out.tmp-*/data/*.parquet")) and time.time() < deadline:
+        time.sleep(0.05)
+    assert proc.poll() is None, "collect finished before it could be killed; make the log larger"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+
+    assert not out.exists()
+    assert list(tmp_path.glob(".out.tmp-*"))  # SIGKILL leaves the temp dir behind...
+    small = write_jsonl(tmp_path / "small.jsonl", [flywheel_line(1)])
+    collect.run([str(small)], out)
+    assert not list(tmp_path.glob(".out.tmp-*"))  # ...and the next run sweeps it
+    assert out.joinpath("manifest.json").is_file()
