@@ -37,6 +37,11 @@ class CollectConfig(StageConfig):
         True, description="Drop exact duplicates (same messages, tools and response)."
     )
     shard_rows: int = Field(50_000, gt=0, description="Records per Parquet shard under OUT/data/.")
+    workers: int = Field(
+        0,
+        ge=0,
+        description="Parser processes; 0 = one per core (up to 4) for inputs over 32 MB, else 1.",
+    )
 
 
 def build(model: type[StageConfig], values: dict[str, Any], where: str = "option") -> StageConfig:

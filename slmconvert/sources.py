@@ -45,6 +45,7 @@ class LogFile:
     size: int | None = None
     sha256: str | None = None
     bytes_read: int = 0
+    detected: str | None = None
     _hasher: Any = field(default=None, repr=False)
 
     @property
@@ -152,12 +153,13 @@ def _decompression_errors() -> tuple[type[BaseException], ...]:
     return (EOFError, gzip.BadGzipFile, zstandard.ZstdError)
 
 
-def iter_objects(log: LogFile) -> Iterator[tuple[int, Any]]:
+def iter_objects(log: LogFile, decode: bool = True) -> Iterator[tuple[int, Any]]:
     """Yield ``(line, object)`` for each JSON value in ``log``; bad lines yield ``InvalidJSON``.
 
     For JSON Lines, ``line`` is the 1-based line number; for a JSON array document it is the
-    element's 1-based index; a single JSON object document is line 1. A truncated or corrupt
-    compressed stream raises InputError naming the file.
+    element's 1-based index; a single JSON object document is line 1. With ``decode=False``,
+    JSON Lines come as raw bytes (decoded later, e.g. in a worker process). A truncated or
+    corrupt compressed stream raises InputError naming the file.
     """
     stream = open_stream(log)
     try:
@@ -166,6 +168,9 @@ def iter_objects(log: LogFile) -> Iterator[tuple[int, Any]]:
         else:
             for number, raw in enumerate(stream, start=1):
                 if not raw.strip():
+                    continue
+                if not decode:
+                    yield number, raw
                     continue
                 try:
                     yield number, orjson.loads(raw)

@@ -158,23 +158,23 @@ class RecordWriter:
 
     def write(self, records: list[dict]) -> None:
         """Append records (dicts in the canonical schema)."""
+        if records:
+            self.write_table(pa.Table.from_pylist(records, schema=self.schema))
+
+    def write_table(self, table: pa.Table) -> None:
+        """Append a pyarrow Table in the canonical schema."""
         start = 0
-        while start < len(records):
+        while start < table.num_rows:
             if self._writer is None:
                 path = self.data_dir / f"part-{self._shard:05d}.parquet"
                 self._writer = pq.ParquetWriter(path, self.schema, compression="zstd")
-            room = self.shard_rows - self._in_shard
-            chunk = records[start : start + room]
-            self._writer.write_table(pa.Table.from_pylist(chunk, schema=self.schema))
-            self._in_shard += len(chunk)
-            self.rows += len(chunk)
-            start += len(chunk)
+            chunk = table.slice(start, self.shard_rows - self._in_shard)
+            self._writer.write_table(chunk)
+            self._in_shard += chunk.num_rows
+            self.rows += chunk.num_rows
+            start += chunk.num_rows
             if self._in_shard >= self.shard_rows:
                 self._close_shard()
-
-    def write_table(self, table: pa.Table) -> None:
-        """Append a pyarrow Table already in the canonical schema."""
-        self.write(table.to_pylist())
 
     def _close_shard(self) -> None:
         if self._writer is not None:

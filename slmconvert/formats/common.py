@@ -7,7 +7,10 @@ payloads; LangSmith may also hold Anthropic ones. Each converter takes the raw o
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
+
+import orjson
 
 from slmconvert.errors import BadRecord
 from slmconvert.records import message, tool, tool_call
@@ -61,6 +64,36 @@ def role_of(raw: Any, field: str) -> str:
     return ROLE_ALIASES.get(raw, raw)
 
 
+class Memo:
+    """A bounded cache of converted values keyed by their raw JSON bytes.
+
+    Agent logs repeat the same tool list and system prompt in nearly every line, so converting
+    each distinct one once saves most of the parse time. Cached results are shared between
+    records: callers must not mutate them.
+    """
+
+    def __init__(self, size: int = 4096):
+        self.size = size
+        self._store: dict[bytes, Any] = {}
+
+    def get(self, raw: Any, field: str, convert: Callable[[Any, str], Any]) -> Any:
+        try:
+            key = orjson.dumps(raw) + field.encode()
+        except TypeError:
+            return convert(raw, field)
+        hit = self._store.get(key)
+        if hit is None:
+            hit = convert(raw, field)
+            if len(self._store) >= self.size:
+                self._store.clear()
+            self._store[key] = hit
+        return hit
+
+
+_TOOLS = Memo()
+_PLAIN_MESSAGES = Memo()
+
+
 # --- OpenAI chat completions ------------------------------------------------------------
 
 
@@ -110,13 +143,30 @@ def openai_messages(raw: Any, field: str) -> list[dict]:
     """Canonical messages from an OpenAI ``messages`` list."""
     if not isinstance(raw, list):
         raise BadRecord(field, "missing or not a list")
-    return [openai_message(m, f"{field}[{i}]") for i, m in enumerate(raw)]
+    out = []
+    for i, m in enumerate(raw):
+        where = f"{field}[{i}]"
+        # system/user/tool turns recur verbatim across lines; turns with tool calls are not
+        # cached because new_record marks their invalid arguments in place
+        if (
+            isinstance(m, dict)
+            and m.get("role") in ("system", "developer")
+            and not m.get("tool_calls")
+        ):
+            out.append(_PLAIN_MESSAGES.get(m, where, openai_message))
+        else:
+            out.append(openai_message(m, where))
+    return out
 
 
 def openai_tools(raw: Any, field: str) -> list[dict]:
     """Canonical tools from ``[{"type":"function","function":{...}}]`` or flat/legacy definitions."""
     if raw is None:
         return []
+    return _TOOLS.get(raw, field, _convert_tools)
+
+
+def _convert_tools(raw: Any, field: str) -> list[dict]:
     if not isinstance(raw, list):
         raise BadRecord(field, "not a list")
     out = []
@@ -168,9 +218,7 @@ def anthropic_system(raw: Any, field: str) -> list[dict]:
     return [message("system", text)] if text else []
 
 
-def anthropic_blocks(
-    role: str, content: Any, field: str, names: dict[str, str]
-) -> list[dict]:
+def anthropic_blocks(role: str, content: Any, field: str, names: dict[str, str]) -> list[dict]:
     """Canonical messages from one Anthropic turn.
 
     An assistant turn gives one message (text + ``tool_use`` calls). A user turn gives one
@@ -218,7 +266,9 @@ def anthropic_messages(raw: Any, field: str, names: dict[str, str] | None = None
         where = f"{field}[{i}]"
         if not isinstance(turn, dict):
             raise BadRecord(where, "not an object")
-        out.extend(anthropic_blocks(turn.get("role"), turn.get("content"), f"{where}.content", names))
+        out.extend(
+            anthropic_blocks(turn.get("role"), turn.get("content"), f"{where}.content", names)
+        )
     return out
 
 

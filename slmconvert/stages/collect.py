@@ -7,22 +7,29 @@ reason; exact duplicates are dropped and counted. Nothing here ever records a fi
 
 from __future__ import annotations
 
+import os
 import re
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import orjson
+import pyarrow as pa
+
 from slmconvert import formats, sources
 from slmconvert.config import CollectConfig
 from slmconvert.errors import BadRecord, InputError
-from slmconvert.formats.registry import Ignored, ParseContext, Parser
+from slmconvert.formats.registry import Parser
+from slmconvert.parsing import ChunkParser, ChunkResult
 from slmconvert.progress import NoProgress, Progress
 from slmconvert.stagedir import RecordWriter, StageOutput, StageResult
 
 MAX_LISTED_BAD = 20
 MAX_UNDETECTED = 20
-FLUSH_EVERY = 5_000
+CHUNK_LINES = 2_000
+PARALLEL_BYTES = 32 << 20  # below this, starting worker processes costs more than it saves
 _INDEX = re.compile(r"\[\d+\]")
 
 
@@ -49,47 +56,50 @@ class Tally:
         if len(self.bad_examples) < MAX_LISTED_BAD:
             self.bad_examples.append(f"{file}:{line}: {where}: {reason}")
 
-    def add_record(self, record: dict) -> None:
+    def add_stats(self, fmt: str, input_tokens, output_tokens, cost_usd, arguments_valid) -> None:
         self.records += 1
-        self.by_format[record["source"]["format"]] += 1
-        usage = record["usage"]
-        self.input_tokens += usage["input_tokens"] or 0
-        self.output_tokens += usage["output_tokens"] or 0
-        if record["cost_usd"] is not None:
-            self.cost_usd += record["cost_usd"]
+        self.by_format[fmt] += 1
+        self.input_tokens += input_tokens or 0
+        self.output_tokens += output_tokens or 0
+        if cost_usd is not None:
+            self.cost_usd += cost_usd
             self.cost_known += 1
-        if not record["arguments_valid"]:
+        if not arguments_valid:
             self.invalid_arguments += 1
 
 
 class _Sink:
-    """Deduplicates records and writes them in batches."""
+    """Deduplicates parsed chunks exactly (in input order) and writes them."""
 
     def __init__(self, writer: RecordWriter, tally: Tally, dedup: bool):
         self.writer, self.tally, self.dedup = writer, tally, dedup
         self.seen: set[int] = set()
-        self.pending: list[dict] = []
 
-    def add(self, record: dict) -> None:
-        if self.dedup:
-            key = int(record["id"][:16], 16)  # 64 bits of the content hash keep memory flat
-            if key in self.seen:
-                self.tally.duplicates += 1
-                return
+    def add(self, file: str, result: ChunkResult) -> None:
+        tally = self.tally
+        for line, where, reason in result.bad:
+            tally.add_bad(file, line, where, reason)
+        tally.ignored_by_reason.update(result.ignored)
+        keep = []
+        for stats in result.stats:
+            # 64 bits of the content hash per record keep memory flat on large logs
+            key = int(stats[0][:16], 16)
+            if self.dedup and key in self.seen:
+                tally.duplicates += 1
+                keep.append(False)
+                continue
             self.seen.add(key)
-        self.tally.add_record(record)
-        self.pending.append(record)
-        if len(self.pending) >= FLUSH_EVERY:
-            self.flush()
-
-    def flush(self) -> None:
-        if self.pending:
-            self.writer.write(self.pending)
-            self.pending = []
+            tally.add_stats(*stats[1:])
+            keep.append(True)
+        if result.stats:
+            table = result.table
+            if not all(keep):
+                table = table.filter(pa.array(keep))
+            self.writer.write_table(table)
 
 
 def _index_side_inputs(
-    files: list[sources.LogFile], forced: Parser | None
+    files: list[sources.LogFile], forced: Parser | None, tally: Tally
 ) -> tuple[dict[str, dict], list[sources.LogFile], list[sources.LogFile]]:
     """Read companion files (e.g. Batch API input files) first, so outputs can join them."""
     side: dict[str, dict] = {}
@@ -105,30 +115,18 @@ def _index_side_inputs(
             continue
         _, spec = found
         table = side.setdefault(spec.name, {})
-        for _, obj in sources.iter_objects(log):
-            if isinstance(obj, dict) and spec.sniff(obj):
+        for number, obj in sources.iter_objects(log):
+            if not (isinstance(obj, dict) and spec.sniff(obj)):
+                tally.add_bad(log.path, number, "line", f"not a {spec.name} line")
+                continue
+            try:
                 key, value = spec.index(obj)
-                table[key] = value
+            except BadRecord as exc:
+                tally.add_bad(log.path, number, exc.field, exc.reason)
+                continue
+            table[key] = value
         side_files.append(log)
     return side, side_files, data_files
-
-
-def _parse_one(parser: Parser, obj: Any, ctx: ParseContext, sink: _Sink, tally: Tally) -> None:
-    try:
-        items = list(parser.parse(obj, ctx))
-    except BadRecord as exc:
-        tally.add_bad(ctx.file, ctx.line, exc.field, exc.reason)
-        return
-    except Exception as exc:  # a parser bug must cost one record, not the run
-        tally.add_bad(ctx.file, ctx.line, "(record)", f"parser error ({type(exc).__name__})")
-        return
-    for item in items:
-        if isinstance(item, dict):
-            sink.add(item)
-        elif isinstance(item, Ignored):
-            tally.ignored_by_reason[item.reason] += 1
-        elif isinstance(item, BadRecord):
-            tally.add_bad(ctx.file, ctx.line, item.field, item.reason)
 
 
 def _unknown_format(log: sources.LogFile) -> InputError:
@@ -138,41 +136,51 @@ def _unknown_format(log: sources.LogFile) -> InputError:
     )
 
 
-def _collect_file(
-    log: sources.LogFile,
-    forced: Parser | None,
-    side: dict,
-    sink: _Sink,
-    tally: Tally,
-    progress: Progress,
-) -> str | None:
-    """Parse one file into the sink; returns the format used (None for an empty file)."""
-    parser = forced
+def _chunks(
+    log: sources.LogFile, forced: Parser | None, tally: Tally, progress: Progress, size: int
+) -> Iterator[tuple[str, str, list]]:
+    """``(format, file, items)`` jobs for one file; detects the format on its first objects."""
+    name = forced.name if forced else None
     undetected: list[tuple[int, Any]] = []
+    items: list[tuple[int, Any]] = []
     last_bytes = 0
-    for number, obj in sources.iter_objects(log):
-        if isinstance(obj, sources.InvalidJSON):
-            tally.add_bad(log.path, number, "line", obj.reason)
-            continue
-        if parser is None:
+    for number, raw in sources.iter_objects(log, decode=False):
+        if name is None:
+            obj = raw
+            if isinstance(raw, bytes):
+                try:
+                    obj = orjson.loads(raw)
+                except orjson.JSONDecodeError:
+                    tally.add_bad(log.path, number, "line", "invalid JSON")
+                    continue
+            if isinstance(obj, sources.InvalidJSON):
+                tally.add_bad(log.path, number, "line", obj.reason)
+                continue
             parser = formats.detect(obj)
             if parser is None:
                 undetected.append((number, obj))
                 if len(undetected) >= MAX_UNDETECTED:
                     raise _unknown_format(log)
                 continue
-            for early_number, early in undetected:
-                ctx = ParseContext(parser.name, log.path, early_number, side)
-                _parse_one(parser, early, ctx, sink, tally)
+            name = parser.name
+            items.extend(undetected)
             undetected = []
-        _parse_one(parser, obj, ParseContext(parser.name, log.path, number, side), sink, tally)
-        if log.bytes_read - last_bytes >= sources.BUFFER:
+            raw = obj
+        if isinstance(raw, sources.InvalidJSON):
+            tally.add_bad(log.path, number, "line", raw.reason)
+            continue
+        items.append((number, raw))
+        if len(items) >= size:
+            yield name, log.path, items
+            items = []
             progress.advance(log.bytes_read - last_bytes)
             last_bytes = log.bytes_read
-    progress.advance(log.bytes_read - last_bytes)
     if undetected:
         raise _unknown_format(log)
-    return parser.name if parser else None
+    if items:
+        yield name, log.path, items
+    progress.advance(log.bytes_read - last_bytes)
+    log.detected = name
 
 
 def run(
@@ -190,16 +198,18 @@ def run(
     files = sources.expand(inputs)
     tally = Tally()
     with StageOutput(output, "collect", config.model_dump(), force=force, seed=config.seed) as out:
-        side, side_files, data_files = _index_side_inputs(files, forced)
+        side, side_files, data_files = _index_side_inputs(files, forced, tally)
         sink = _Sink(out.records(config.shard_rows), tally, config.dedup)
         total = sum(f.size or 0 for f in data_files) or None
         progress.start("collect", total=total)
-        file_formats = {}
-        for log in data_files:
-            file_formats[log.path] = _collect_file(log, forced, side, sink, tally, progress)
-            if file_formats[log.path] is None:
-                out.warnings.append(f"{log.path}: empty, no records")
-        sink.flush()
+        workers = _workers(config.workers, total)
+        with ChunkParser(side, workers) as chunker:
+            for log in data_files:
+                jobs = _chunks(log, forced, tally, progress, CHUNK_LINES)
+                for result in chunker.map(jobs):
+                    sink.add(log.path, result)
+                if log.detected is None:
+                    out.warnings.append(f"{log.path}: empty, no records")
         progress.finish()
         _check_quality(tally, config)
         out.inputs = [
@@ -207,7 +217,7 @@ def run(
                 "path": f.path,
                 "sha256": f.sha256,
                 "bytes": f.bytes_read,
-                "format": file_formats[f.path],
+                "format": f.detected,
             }
             for f in data_files
         ] + [
@@ -227,6 +237,14 @@ def run(
             )
         out.extra["bad_examples"] = tally.bad_examples
     return StageResult(out.out, out.manifest)
+
+
+def _workers(setting: int, total_bytes: int | None) -> int:
+    if setting > 0:
+        return setting
+    if total_bytes is None or total_bytes < PARALLEL_BYTES:
+        return 1
+    return min(os.cpu_count() or 1, 4)
 
 
 def _bad_ratio(tally: Tally) -> float:
