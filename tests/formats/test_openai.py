@@ -1,0 +1,83 @@
+"""`openai` format: Chat Completions request/response pairs, incl. NVIDIA Data Flywheel records."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from slmconvert.errors import BadRecord
+from slmconvert.formats import detect, get
+from slmconvert.formats.registry import ParseContext
+
+FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "formats" / "openai.jsonl"
+FLYWHEEL, PAIR, INPUT_OUTPUT = (json.loads(line) for line in FIXTURE.read_text().splitlines())
+
+
+def parse(obj):
+    return list(get("openai").parse(obj, ParseContext("openai", "x.jsonl", 1)))
+
+
+def test_a_flywheel_record_keeps_workload_timestamp_and_object_arguments():
+    (rec,) = parse(FLYWHEEL)
+    assert rec["workload"] == "primary_assistant"
+    assert rec["model"] == "meta/llama-3.3-70b-instruct"
+    assert rec["timestamp"] == "2025-05-01T22:26:57.000000Z"
+    assert rec["response"]["content"] is None  # "" beside a tool call means no text
+    (call,) = rec["response"]["tool_calls"]
+    assert json.loads(call["arguments"]) == {
+        "query": "Why the hold up with my return of ankle socks?",
+        "user_id": "4165",
+    }
+    assert json.loads(rec["tools"][2]["parameters"])["required"] == ["query", "user_id"]
+
+
+def test_a_pair_with_a_tool_result_turn_becomes_one_call():
+    (rec,) = parse(PAIR)
+    roles = [m["role"] for m in rec["messages"]]
+    assert roles == ["system", "user", "assistant", "tool"]
+    assert rec["messages"][1]["content"] == "Where is order ORD-2025-004812?"
+    earlier = rec["messages"][2]["tool_calls"][0]
+    assert earlier == {
+        "id": "call_1",
+        "name": "get_order_status",
+        "arguments": '{"order_id":"ORD-2025-004812"}',
+    }
+    assert rec["messages"][3]["tool_call_id"] == "call_1"
+    assert rec["response"]["content"].startswith("Your order")
+    assert rec["usage"] == {"input_tokens": 112, "output_tokens": 19}
+    assert rec["latency_ms"] == 840.5
+    assert rec["timestamp"] == "2025-05-02T15:33:20.000000Z"
+
+
+def test_input_output_layout_is_sniffed_too():
+    assert detect(INPUT_OUTPUT).name == "openai"
+    (rec,) = parse(INPUT_OUTPUT)
+    assert rec["response"]["content"] == "Hi!"
+    assert rec["model"] == "gpt-4o-mini"
+
+
+def test_invalid_argument_text_is_kept_verbatim_and_flagged():
+    obj = json.loads(json.dumps(PAIR))
+    obj["request"]["messages"][2]["tool_calls"][0]["function"]["arguments"] = '{"order_id": '
+    (rec,) = parse(obj)
+    assert rec["messages"][2]["tool_calls"][0]["arguments"] == '{"order_id": '
+    assert rec["arguments_valid"] is False
+
+
+@pytest.mark.parametrize(
+    ("mutate", "field"),
+    [
+        (lambda o: o["response"].update(choices=[]), "response.choices"),
+        (lambda o: o["request"]["messages"][1].update(role="robot"), "message.role"),
+        (lambda o: o["response"].update(object="chat.completion.chunk"), "response.object"),
+    ],
+)
+def test_malformed_pairs_name_the_field(mutate, field):
+    obj = json.loads(json.dumps(PAIR))
+    mutate(obj)
+    with pytest.raises(BadRecord) as err:
+        parse(obj)
+    assert err.value.field == field
+    assert "ORD-2025" not in str(err.value)
