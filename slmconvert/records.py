@@ -26,9 +26,7 @@ from slmconvert.errors import BadRecord
 
 ROLES = ("system", "user", "assistant", "tool")
 
-TOOL_CALL_TYPE = pa.struct(
-    [("id", pa.string()), ("name", pa.string()), ("arguments", pa.string())]
-)
+TOOL_CALL_TYPE = pa.struct([("id", pa.string()), ("name", pa.string()), ("arguments", pa.string())])
 MESSAGE_TYPE = pa.struct(
     [
         ("role", pa.string()),

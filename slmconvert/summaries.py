@@ -40,3 +40,51 @@ def collect(result: StageResult) -> list:
             bad.add_row(reason, f"{n:,}")
         out.append(bad)
     return out
+
+
+def _savings_key(cluster: dict) -> float:
+    # what moving a cluster to an SLM saves: its cost share when costs are logged, else traffic
+    if cluster.get("cost_share") is not None:
+        return cluster["cost_share"]
+    return cluster["share"] * (cluster["input_tokens"]["p50"] + cluster["output_tokens"]["p50"])
+
+
+def cluster(result: StageResult) -> list:
+    """Clusters sorted by what moving them to an SLM saves (cost share, else traffic)."""
+    import orjson
+
+    doc = orjson.loads((result.output / "clusters.json").read_bytes())
+    counts = result.counts
+    table = _table(
+        f"cluster → {result.output}  ({counts['records']:,} calls, "
+        f"{counts['distinct_signatures']:,} distinct signatures)",
+        "id",
+        "label",
+        "calls",
+        "share",
+        "cost share",
+        "tokens in/out p50",
+        "tool calls",
+    )
+    for c in sorted(doc["clusters"], key=_savings_key, reverse=True):
+        cost = "—" if c["cost_share"] is None else f"{c['cost_share']:.1%}"
+        table.add_row(
+            str(c["id"]),
+            c["label"][:60],
+            f"{c['size']:,}",
+            f"{c['share']:.1%}",
+            cost,
+            f"{c['input_tokens']['p50']:,}/{c['output_tokens']['p50']:,}",
+            f"{c['tool_call_share']:.0%}",
+        )
+    noise = doc["noise"]
+    table.add_row(
+        "-1", "noise: stays on the LLM", f"{noise['size']:,}", f"{noise['share']:.1%}", "", "", ""
+    )
+    cached = result.metrics.get("embeddings_cached", 0)
+    note = (
+        f"train {counts['train']:,} / eval {counts['eval']:,} · embeddings: "
+        f"{result.metrics.get('embeddings_computed', 0):,} computed, {cached:,} from cache · "
+        f"map: {result.output / 'clusters.png'}"
+    )
+    return [table, note]

@@ -1,0 +1,1 @@
+"""Building blocks of the cluster stage: task signatures, cached embeddings, cluster profiles."""
