@@ -1,0 +1,188 @@
+"""Match catalog models to a cluster's needs: reject with reasons, rank the rest.
+
+The rule (the paper's step S4): the specialist should be as small as the task allows. A model is
+rejected when it fails a need measured from the cluster (context, tool calling, languages) or a
+hard constraint from the user (--max-params, --gpu-memory-gb, --licenses, --models), with every
+reason it fails. The others are ranked smallest first; models below the size the cluster's
+complexity suggests come after the rest; ties go to more context headroom, then lower cost.
+"""
+
+from __future__ import annotations
+
+from slmconvert.catalog import Catalog, ModelSpec, Serving, memory
+from slmconvert.config import SelectConfig
+
+NOISE = -1
+
+
+def rejections(
+    spec: ModelSpec, req: dict, config: SelectConfig, allowed: set[str] | None
+) -> list[str]:
+    """Every reason ``spec`` cannot serve a cluster with needs ``req`` (empty = it can)."""
+    out = []
+    need = req["context_tokens"]["p95"]
+    if spec.test_only and not (config.include_test_models or (allowed and spec.name in allowed)):
+        out.append(f"test-only model; pass --models {spec.name} or --include-test-models")
+    if allowed is not None and spec.name not in allowed:
+        out.append("not in --models")
+    licenses = {name.lower() for name in config.licenses or []}
+    if config.licenses is not None and spec.license.lower() not in licenses:
+        out.append(f"licence {spec.license} not in --licenses {','.join(config.licenses)}")
+    if config.max_params is not None and spec.params_b > config.max_params:
+        out.append(f"{spec.params_b:g}B parameters > --max-params {config.max_params:g}B")
+    if spec.context_length < need:
+        out.append(
+            f"context {spec.context_length:,} tokens < {need:,} needed (p95 prompt + answer)"
+        )
+    if req["tool_calling"] and not spec.tool_calling:
+        out.append(
+            f"no native tool calling in its chat template; {req['tool_call_share']:.0%} of "
+            "answers call tools"
+        )
+    for lang in req["required_languages"]:
+        if not spec.supports_language(lang):
+            out.append(f"card does not list '{lang}' ({req['languages'][lang]:.0%} of prompts)")
+    if config.gpu_memory_gb is not None:
+        seq = min(need, spec.context_length)
+        gb = spec.train_gb(seq)
+        if gb > config.gpu_memory_gb:
+            out.append(
+                f"QLoRA training needs ~{gb:.1f} GB at {seq:,} tokens > --gpu-memory-gb "
+                f"{config.gpu_memory_gb:g}"
+            )
+    return out
+
+
+def candidate(spec: ModelSpec, req: dict, config: SelectConfig, serving: Serving) -> dict:
+    """A model that meets the needs: why, and its memory and serving-cost estimates."""
+    need = max(req["context_tokens"]["p95"], 1)
+    seq = min(need, spec.context_length)
+    floor = req["complexity"]["suggested_min_params_b"]
+    reasons = [f"{spec.params_b:g}B parameters"]
+    reasons.append(
+        f"context {spec.context_length:,} ≥ {need:,} needed "
+        f"({spec.context_length / need:.1f}× headroom)"
+    )
+    if req["tool_calling"]:
+        reasons.append(f"native tool calling ({spec.tool_format or 'in its chat template'})")
+    if req["required_languages"]:
+        reasons.append(f"card lists {', '.join(req['required_languages'])}")
+    allowed = " (allowed by --licenses)" if config.licenses is not None else ""
+    reasons.append(f"licence {spec.license}{allowed}")
+    notes = []
+    if spec.params_b < floor:
+        notes.append(
+            f"below the {floor:g}B suggested for {req['complexity']['level']} clusters "
+            f"({'; '.join(req['complexity']['why'])}); ranked after larger fits"
+        )
+    if req["context_tokens"]["max"] > spec.context_length:
+        notes.append("the longest records exceed its context and would be cut")
+    return {
+        "model": spec.name,
+        "hub_id": spec.hub_id,
+        "params_b": spec.params_b,
+        "context_length": spec.context_length,
+        "context_headroom": round(spec.context_length / need, 2),
+        "license": spec.license,
+        "tool_calling": spec.tool_calling,
+        "tool_format": spec.tool_format,
+        "benchmarks": spec.benchmarks,
+        "train_memory_gb": round(spec.train_gb(seq), 2),
+        "train_seq_len": seq,
+        "inference_bf16_gb": round(spec.inference_bf16_gb, 2),
+        "inference_4bit_gb": round(spec.inference_4bit_gb, 2),
+        "serving_usd_per_mtok": round(spec.serving_cost(serving), 4),
+        "below_suggested_size": spec.params_b < floor,
+        "reasons": reasons,
+        "notes": notes,
+    }
+
+
+def rank_key(cand: dict) -> tuple:
+    """Sort key: meets the suggested size, smaller, more headroom, cheaper, then by name."""
+    return (
+        cand["below_suggested_size"],
+        cand["params_b"],
+        -cand["context_headroom"],
+        cand["serving_usd_per_mtok"],
+        cand["model"],
+    )
+
+
+def decide(
+    cid: int,
+    label: str | None,
+    req: dict,
+    cat: Catalog,
+    config: SelectConfig,
+    allowed: set[str] | None,
+) -> dict:
+    """The selection for one cluster: decision, reason, ranked candidates and rejections."""
+    entry = {"id": cid, "label": label, "requirements": req}
+    stays = {"decision": "stays_on_llm", "candidates": [], "also_fit": [], "rejected": []}
+    if cid == NOISE:
+        reason = "noise: these calls fit no recurring task (cluster -1)"
+        return {**entry, **stays, "reason": reason}
+    if req["train_records"] < config.min_records:
+        reason = f"{req['train_records']} training records < --min-records {config.min_records}"
+        return {**entry, **stays, "reason": reason}
+    fits, rejected = [], []
+    for spec in cat.models:
+        why = rejections(spec, req, config, allowed)
+        if why:
+            rejected.append({"model": spec.name, "reasons": why})
+        else:
+            fits.append(candidate(spec, req, config, cat.serving))
+    fits.sort(key=rank_key)
+    for rank, cand in enumerate(fits, 1):
+        cand["rank"] = rank
+    top, rest = fits[: config.top_k], fits[config.top_k :]
+    if top and top[0]["below_suggested_size"]:
+        top[0]["reasons"][0] += "; the smallest fit, though below the suggested size"
+        decision = "specialise"
+        reason = f"{top[0]['model']} is the smallest fit; no fit reaches the suggested size"
+    elif top:
+        top[0]["reasons"][0] += "; the smallest that meets the needs"
+        decision = "specialise"
+        reason = f"{top[0]['model']} is the smallest catalog model that meets the needs"
+    else:
+        decision = "stays_on_llm"
+        reason = "no catalog model meets every need and constraint (see rejected)"
+    also = [
+        {"model": c["model"], "reason": f"meets the needs; ranked {c['rank']}, below --top-k"}
+        for c in rest
+    ]
+    return {
+        **entry,
+        "decision": decision,
+        "reason": reason,
+        "candidates": top,
+        "also_fit": also,
+        "rejected": rejected,
+    }
+
+
+def allow_list(cat: Catalog, config: SelectConfig) -> set[str] | None:
+    """Catalog names allowed by --models (None = all); an unknown name is a ConfigError."""
+    if config.models is None:
+        return None
+    return {cat.get(name).name for name in config.models}
+
+
+def assumptions(cat: Catalog) -> dict:
+    """The formulas and serving assumptions behind the estimates, for selection.json."""
+    return {
+        "tokens": "usage.input_tokens/output_tokens, else ceil(characters / 4)",
+        "inference_bf16_gb": "params_b x 2 bytes x 1.2",
+        "inference_4bit_gb": "params_b x 0.5 bytes x 1.2 + 0.5 GB",
+        "train_memory_gb": (
+            f"QLoRA rank {memory.LORA_RANK}, batch 1, gradient checkpointing, seq = cluster p95: "
+            "params_b x 0.5 + 20 x rank x hidden x layers x 16 B + seq x hidden x "
+            "(2 x layers + 34) B + seq x vocab x 6 B + 1.0 GB"
+        ),
+        "serving_usd_per_mtok": (
+            "gpu_hour_usd / (min(tokens_per_second_1b / params_b, max_tokens_per_second) "
+            "x 3600) x 1e6"
+        ),
+        "serving": cat.serving.model_dump(),
+    }
