@@ -15,7 +15,7 @@ from typing import Annotated
 import typer
 
 from slmconvert import __version__
-from slmconvert.config import ClusterConfig, CollectConfig, describe
+from slmconvert.config import ClusterConfig, CollectConfig, PiiConfig, describe
 from slmconvert.errors import SlmconvertError
 
 app = typer.Typer(
@@ -57,7 +57,8 @@ def guarded(fn):
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
-        signal.signal(signal.SIGTERM, _raise_interrupt)
+        # SIGTERM unwinds like Ctrl-C, so the stage removes its temporary output
+        previous = signal.signal(signal.SIGTERM, _raise_interrupt)
         try:
             return fn(*args, **kwargs)
         except SlmconvertError as exc:
@@ -72,6 +73,8 @@ def guarded(fn):
             if _state["debug"]:
                 raise
             _fail(f"internal error ({type(exc).__name__}) — rerun with --debug", 1)
+        finally:
+            signal.signal(signal.SIGTERM, previous)
 
     return wrapper
 
@@ -122,6 +125,71 @@ def collect(
             f"{result.output / 'manifest.json'}",
             err=True,
         )
+
+
+def _recognizer(spec: str) -> dict:
+    entity, sep, regex = spec.partition("=")
+    if not sep or not entity or not regex:
+        from slmconvert.errors import ConfigError
+
+        raise ConfigError("--recognizer: expected ENTITY=REGEX, e.g. CUSTOMER_ID='CUST-\\d{6}'")
+    return {"entity": entity.strip(), "regex": regex, "score": 0.9}
+
+
+@app.command()
+@guarded
+def pii(
+    input: Annotated[Path, typer.Argument(help="A collect stage directory.")],
+    output: Out,
+    mode: Annotated[str, typer.Option(help=describe(PiiConfig, "mode"))] = "placeholder",
+    entities: Annotated[
+        str | None, typer.Option(help=describe(PiiConfig, "entities") + " Comma-separated.")
+    ] = None,
+    drop_entities: Annotated[
+        str | None, typer.Option(help=describe(PiiConfig, "drop_entities") + " Comma-separated.")
+    ] = None,
+    score_threshold: Annotated[
+        float, typer.Option(help=describe(PiiConfig, "score_threshold"))
+    ] = 0.5,
+    allow: Annotated[
+        list[str] | None, typer.Option(help=describe(PiiConfig, "allow_list") + " Repeatable.")
+    ] = None,
+    recognizer: Annotated[
+        list[str] | None,
+        typer.Option(help="Extra regex recognizer ENTITY=REGEX (score 0.9). Repeatable."),
+    ] = None,
+    spacy_model: Annotated[
+        str | None, typer.Option(help=describe(PiiConfig, "spacy_model"))
+    ] = None,
+    workers: Annotated[int, typer.Option(help=describe(PiiConfig, "workers"))] = 0,
+    seed: Annotated[int, typer.Option(help=describe(PiiConfig, "seed"))] = 0,
+    force: Force = False,
+) -> None:
+    """Remove personal data and secrets from every string of every record (Presidio)."""
+    from slmconvert import summaries
+    from slmconvert.config import build
+    from slmconvert.progress import RichProgress
+    from slmconvert.stages import pii as stage
+
+    def split(text):
+        return [p.strip() for p in text.split(",") if p.strip()] if text else None
+
+    config = build(
+        PiiConfig,
+        {
+            "mode": mode,
+            "entities": split(entities),
+            "drop_entities": split(drop_entities),
+            "score_threshold": score_threshold,
+            "allow_list": allow or [],
+            "recognizers": [_recognizer(r) for r in recognizer or []],
+            "spacy_model": spacy_model,
+            "workers": workers,
+            "seed": seed,
+        },
+    )
+    result = stage.run(input, output, config, force=force, progress=RichProgress())
+    _print(summaries.pii(result))
 
 
 @app.command()

@@ -247,3 +247,25 @@ def test_killed_run_leaves_no_output_and_the_next_run_sweeps_its_temp(tmp_path):
     collect.run([str(small)], out)
     assert not list(tmp_path.glob(".out.tmp-*"))  # ...and the next run sweeps it
     assert out.joinpath("manifest.json").is_file()
+
+
+def test_sigterm_unwinds_like_ctrl_c_and_leaves_nothing_behind(tmp_path):
+    big = tmp_path / "big.jsonl"
+    with open(big, "wb") as fh:
+        for i in range(60_000):
+            fh.write(orjson.dumps(flywheel_line(i)) + b"\n")
+    out = tmp_path / "out"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "slmconvert", "collect", str(big), "-o", str(out)],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.time() + 60
+    while not list(tmp_path.glob(".out.tmp-*/data/*.parquet")) and time.time() < deadline:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130
+    assert err.strip().splitlines()[-1] == "error: interrupted; no partial output was left"
+    assert not out.exists()
+    assert not list(tmp_path.glob(".out*"))
