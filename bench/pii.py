@@ -217,10 +217,11 @@ def naive(records: list[dict], settings: PiiSettings) -> float:
 
 def ours(
     records: list[dict], settings: PiiSettings, workers: int, batch: int
-) -> tuple[float, float, str, dict]:
-    """Scrubber on all records in batches; returns (wall s, CPU s, output digest, report).
+) -> tuple[float, float, float, str, dict]:
+    """Scrubber on all records in batches.
 
-    CPU seconds include the worker processes (counted once they are joined).
+    Returns (wall s, this process's CPU s, worker processes' CPU s, output digest, report);
+    worker CPU is counted once the pool is joined.
     """
     from slmconvert.pii.scrub import Scrubber
 
@@ -245,8 +246,29 @@ def ours(
             digest.update(orjson.dumps(kept, option=orjson.OPT_SORT_KEYS))
     children1 = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = time.process_time() - cpu0
-    cpu += (children1.ru_utime + children1.ru_stime) - (children0.ru_utime + children0.ru_stime)
-    return wall, cpu, digest.hexdigest(), report.to_dict()
+    child = (children1.ru_utime + children1.ru_stime) - (children0.ru_utime + children0.ru_stime)
+    return wall, cpu, child, digest.hexdigest(), report.to_dict()
+
+
+def _spin(n: int) -> int:
+    total = 0
+    for i in range(n):
+        total += i * i
+    return total
+
+
+def free_cores(n: int = 4_000_000) -> float:
+    """How many cores two busy processes actually get right now (2.0 on an idle machine)."""
+    import multiprocessing
+
+    start = time.perf_counter()
+    _spin(n)
+    one = time.perf_counter() - start
+    with multiprocessing.get_context("fork").Pool(2) as pool:
+        start = time.perf_counter()
+        pool.map(_spin, [n, n])
+        two = time.perf_counter() - start
+    return 2 * one / two
 
 
 def main() -> None:
@@ -279,8 +301,13 @@ def main() -> None:
     naive_cpu = (time.process_time() - cpu0) * len(records) / len(subset)
     naive_rate = len(subset) / naive_s
     naive_full = len(records) / naive_rate
-    serial_s, serial_cpu, serial_digest, report = ours(records, settings, 1, args.batch)
-    par_s, par_cpu, par_digest, _ = ours(records, settings, args.workers, args.batch)
+    cores_before = free_cores()
+    serial_s, serial_cpu, _, serial_digest, report = ours(records, settings, 1, args.batch)
+    par_s, par_parent, par_workers, par_digest, _ = ours(
+        records, settings, args.workers, args.batch
+    )
+    par_cpu = par_parent + par_workers
+    cores_after = free_cores()
 
     rows = [
         (
@@ -303,7 +330,17 @@ def main() -> None:
         )
     print()
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-    print(f"machine: {os.cpu_count()} cores, load average at the end {load}")
+    print(
+        f"machine: {os.cpu_count()} cores; two busy processes got {cores_before:.1f} cores before "
+        f"the runs and {cores_after:.1f} after (2.0 = idle); load average at the end {load}"
+    )
+    estimate = par_parent + par_workers / args.workers
+    print(
+        f"parallel CPU: this process {par_parent:.1f}s, {args.workers} workers {par_workers:.1f}s "
+        f"-> on {args.workers} idle cores about {estimate:.0f}s wall "
+        f"({len(records) / estimate:,.0f} records/s, {len(records) / estimate / naive_rate:.0f}x "
+        f"naive) [estimate: this process's CPU + workers' CPU / {args.workers}]"
+    )
     print(f"serial and parallel outputs identical: {serial_digest == par_digest}")
     print(
         f"strings: {report['strings_seen']:,} seen, {report['strings_distinct']:,} distinct per "

@@ -44,6 +44,56 @@ class CollectConfig(StageConfig):
     )
 
 
+class PiiConfig(StageConfig):
+    """Settings of `pii`: find and replace personal data and secrets in every string."""
+
+    mode: Literal["placeholder", "surrogate", "drop"] = Field(
+        "placeholder",
+        description="placeholder: <EMAIL_ADDRESS_1>; surrogate: consistent realistic fakes; "
+        "drop: drop records holding any of drop_entities.",
+    )
+    entities: list[str] | None = Field(
+        None, description="Entity types to find (default: Presidio's personal data + secrets)."
+    )
+    drop_entities: list[str] | None = Field(
+        None, description="With mode drop: the entity types that drop a record (default: all)."
+    )
+    score_threshold: float = Field(
+        0.5, ge=0, le=1, description="Minimum recognizer score for a finding to count."
+    )
+    allow_list: list[str] = Field(
+        [], description="Values never redacted; 're:REGEX' matches the whole finding."
+    )
+    recognizers: list[dict[str, Any]] = Field(
+        [],
+        description="Extra regex recognizers: [{entity: CUSTOMER_ID, regex: 'CUST-\\d{6}', "
+        "score: 0.9}].",
+    )
+    spacy_model: str | None = Field(
+        None,
+        description="spaCy model (package or path) for NER; default: en_core_web_lg/md/sm if "
+        "installed, else a blank pipeline (NER off).",
+    )
+    workers: int = Field(0, ge=0, description="Analyser processes; 0 = one per core.")
+    batch_size: int = Field(2_000, gt=0, description="Records scrubbed per batch.")
+
+    def settings(self):
+        """The scrubber's settings (validated again by the pii library)."""
+        from slmconvert.pii import PiiSettings
+
+        return PiiSettings(
+            mode=self.mode,
+            entities=self.entities,
+            score_threshold=self.score_threshold,
+            allow_list=self.allow_list,
+            custom_recognizers=self.recognizers,
+            spacy_model=self.spacy_model,
+            seed=self.seed,
+            workers=self.workers,
+            drop_entities=self.drop_entities,
+        )
+
+
 class ClusterConfig(StageConfig):
     """Settings of `cluster`: group calls into recurring task types."""
 

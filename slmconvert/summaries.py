@@ -88,3 +88,23 @@ def cluster(result: StageResult) -> list:
         f"map: {result.output / 'clusters.png'}"
     )
     return [table, note]
+
+
+def pii(result: StageResult) -> list:
+    """Findings per entity type and location, records touched/dropped, and NER state."""
+    counts, info = result.counts, result.manifest.get("pii", {})
+    table = _table(f"pii → {result.output}  (mode {info.get('mode')})", "entity type", "found")
+    for entity, n in sorted(counts["entities"].items(), key=lambda kv: -kv[1]):
+        table.add_row(entity, f"{n:,}")
+    places = _table("", "location", "found")
+    for location, n in counts["locations"].items():
+        places.add_row(location, f"{n:,}")
+    totals = _table("", "", "")
+    totals.show_header = False
+    totals.add_row("records in", f"{counts['records_in']:,}")
+    totals.add_row("records touched", f"{counts['records_touched']:,}")
+    totals.add_row("records dropped", f"{counts['records_dropped']:,}")
+    totals.add_row("duplicates after scrubbing", f"{counts['duplicates_after_scrub']:,}")
+    totals.add_row("records out", f"{counts['records']:,}")
+    totals.add_row("NER", "on (" + info.get("spacy_model", "") + ")" if info.get("ner") else "off")
+    return [table, places, totals, *[f"warning: {w}" for w in result.warnings]]

@@ -1,0 +1,339 @@
+"""Build the Presidio analyzer: spaCy model detection or blank fallback, recognizers, filters.
+
+``build_analyzer(settings)`` returns an ``Analyzer``: Presidio's ``AnalyzerEngine`` plus
+
+- a provably safe pre-filter (``possible_entities``): a string is analysed only for entity
+  types whose recognizer could fire on it. Pattern recognizers can only report a match of one
+  of their regexes, so their regexes are searched first; Presidio's phone recognizer only
+  reports numbers valid in phonenumbers' metadata, none shorter than 4 digits; NER needs a
+  letter. Strings that pass none of these are never handed to Presidio;
+- the post-filter that fights false positives (``_keep``): a score threshold, the allow-list,
+  no built-in numeric entity embedded in a larger token (``ORD-2025-004812`` is not a phone),
+  and overlaps resolved by highest score, then longest span.
+
+Presidio and spaCy are imported inside functions: importing this module stays cheap.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from dataclasses import dataclass
+
+# tldextract (used by Presidio's email recognizer) fetches the public suffix list over the
+# network at import unless this is set first.
+os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
+
+from slmconvert.errors import ConfigError  # noqa: E402
+from slmconvert.pii.models import (  # noqa: E402
+    LANGUAGE,
+    blank_model_path,
+    find_spacy_model,
+)
+from slmconvert.pii.recognizers import (  # noqa: E402
+    SECRET_ENTITIES,
+    CustomPattern,
+    custom_recognizers,
+    secret_recognizers,
+)
+from slmconvert.pii.settings import ALLOW_REGEX_PREFIX, NER_ONLY_ENTITIES, PiiSettings  # noqa: E402
+
+log = logging.getLogger("slmconvert.pii")
+
+PHONE_MIN_DIGITS = 4
+"""No number valid in phonenumbers' metadata has fewer digits (DE, AT, NU, ... start at 4)."""
+
+PHONE_CONTEXT = ("phone", "telephone", "tel", "cell", "cellphone", "mobile", "call", "fax", "sms")
+"""Presidio's phone context words minus ``number``, which boosted every order number."""
+
+CONTEXT_BOOST = 0.35
+"""Presidio's context boost; a phone written in phone format gets it too (see ``_keep``)."""
+
+_LEMMA_COMPONENT = "slmconvert_lower_lemma"
+_DIGIT = re.compile(r"\d")
+_LETTER = re.compile(r"[^\W\d_]")
+_DIGIT_GROUP = re.compile(r"\d+")
+_DOTTED_QUAD = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")
+
+Span = tuple[int, int, str]
+"""A finding: ``(start, end, entity_type)`` in the analysed text."""
+
+
+@dataclass(frozen=True)
+class EngineInfo:
+    """What the analyzer can do: NER on or off, which model, which entities, what is missed."""
+
+    ner: bool
+    model: str
+    entities: tuple[str, ...]
+    ner_missing: tuple[str, ...]
+
+    def describe(self) -> str:
+        """One line for logs: model, NER state and the entity types NER-off misses."""
+        if self.ner:
+            return f"pii: spaCy model {self.model}, NER on"
+        missing = ", ".join(self.ner_missing) or "nothing requested"
+        return (
+            f"pii: no spaCy NER model installed, NER off (blank pipeline); pattern "
+            f"recognizers only. Missed: {missing} (found only by NER). Install en_core_web_lg "
+            f"or set pii.spacy_model to turn NER on."
+        )
+
+
+def _register_lemma_component() -> None:
+    from spacy.language import Language
+
+    if Language.has_factory(_LEMMA_COMPONENT):
+        return
+
+    def lower_lemma(doc):
+        for token in doc:
+            token.lemma_ = token.lower_
+        return doc
+
+    Language.component(_LEMMA_COMPONENT, func=lower_lemma)
+
+
+class Analyzer:
+    """Presidio's AnalyzerEngine with this project's pre-filter and post-filter.
+
+    ``analyze_many(texts)`` returns, per text, the accepted findings as ``(start, end, entity)``
+    tuples sorted by start, never overlapping. Results depend only on the text, so they can be
+    cached by string and computed in any process.
+    """
+
+    def __init__(self, engine, info: EngineInfo, settings: PiiSettings):
+        self.engine = engine
+        self.info = info
+        self.threshold = float(settings.score_threshold)
+        self.entities = frozenset(info.entities)
+        self._allow_exact = frozenset(
+            a for a in settings.allow_list if not a.startswith(ALLOW_REGEX_PREFIX)
+        )
+        self._allow_regex = [
+            re.compile(a[len(ALLOW_REGEX_PREFIX) :])
+            for a in settings.allow_list
+            if a.startswith(ALLOW_REGEX_PREFIX)
+        ]
+        self._free_entities = (
+            frozenset(NER_ONLY_ENTITIES)
+            | frozenset(SECRET_ENTITIES)
+            | frozenset(settings.custom_entities)
+            | {"EMAIL_ADDRESS", "URL"}
+        )
+        self._build_prefilter()
+
+    def _build_prefilter(self) -> None:
+        import regex
+        from presidio_analyzer import PatternRecognizer
+        from presidio_analyzer.predefined_recognizers import (
+            IbanRecognizer,
+            PhoneRecognizer,
+            SpacyRecognizer,
+        )
+
+        self._patterns: list[tuple[object, frozenset[str]]] = []
+        self._phone: frozenset[str] = frozenset()
+        self._ner: frozenset[str] = frozenset()
+        self._always: frozenset[str] = frozenset()
+        for rec in self.engine.registry.recognizers:
+            ents = frozenset(rec.supported_entities) & self.entities
+            if not ents:
+                continue
+            if isinstance(rec, PatternRecognizer) and (
+                type(rec).analyze is PatternRecognizer.analyze or type(rec) is IbanRecognizer
+            ):
+                # It only reports matches of its own regexes, so searching them is exact
+                # (IbanRecognizer overrides analyze, but still reports regex matches only).
+                for pattern in rec.patterns:
+                    flags = rec.global_regex_flags or 0
+                    self._patterns.append((regex.compile(pattern.regex, flags), ents))
+            elif type(rec) is PhoneRecognizer:
+                self._phone |= ents
+            elif type(rec) is SpacyRecognizer:
+                self._ner |= ents
+            else:  # unknown kind: no safe shortcut, always analyse for it
+                self._always |= ents
+
+    def possible_entities(self, text: str) -> tuple[str, ...]:
+        """Entity types whose recognizer could fire on ``text`` (empty: skip it entirely)."""
+        found = set(self._always)
+        if self._ner and _LETTER.search(text):
+            found |= self._ner
+        if self._phone and len(_DIGIT.findall(text)) >= PHONE_MIN_DIGITS:
+            found |= self._phone
+        for compiled, ents in self._patterns:
+            if not ents <= found and compiled.search(text):
+                found |= ents
+        return tuple(sorted(found))
+
+    def analyze_many(
+        self, texts: list[str], stats: dict[str, int] | None = None, batch_size: int = 64
+    ) -> list[tuple[Span, ...]]:
+        """Analyse texts (batched through the spaCy pipeline); accepted findings per text.
+
+        ``stats``, if given, gets ``analysed`` and ``skipped`` (by the pre-filter) added to.
+        """
+        out: list[tuple[Span, ...]] = [()] * len(texts)
+        todo = [(i, ents) for i, text in enumerate(texts) if (ents := self.possible_entities(text))]
+        if stats is not None:
+            stats["analysed"] = stats.get("analysed", 0) + len(todo)
+            stats["skipped"] = stats.get("skipped", 0) + len(texts) - len(todo)
+        if not todo:
+            return out
+        nlp_engine = self.engine.nlp_engine
+        batch = nlp_engine.process_batch(
+            [texts[i] for i, _ in todo], LANGUAGE, batch_size=batch_size
+        )
+        floor = min(self.threshold, 0.4)
+        for (i, ents), (text, artifacts) in zip(todo, batch, strict=True):
+            results = self.engine.analyze(
+                text=text,
+                language=LANGUAGE,
+                entities=list(ents),
+                nlp_artifacts=artifacts,
+                score_threshold=floor,
+            )
+            out[i] = self._keep(text, results)
+        return out
+
+    def analyze_text(self, text: str) -> tuple[Span, ...]:
+        """Accepted findings in one text (``analyze_many`` for a single string)."""
+        return self.analyze_many([text])[0]
+
+    def _keep(self, text: str, results) -> tuple[Span, ...]:
+        candidates = []
+        for r in results:
+            if r.entity_type not in self.entities or r.end <= r.start:
+                continue
+            value = text[r.start : r.end]
+            score = r.score
+            if r.entity_type == "PHONE_NUMBER" and _phone_formatted(value):
+                # Written like a phone (+44 ..., (212) ..., 415-555-0132): as good as context.
+                score = max(score, min(1.0, 0.4 + CONTEXT_BOOST))
+            if score < self.threshold:
+                continue
+            if r.entity_type not in self._free_entities and _embedded(text, r.start, r.end):
+                continue
+            if value in self._allow_exact or any(rx.fullmatch(value) for rx in self._allow_regex):
+                continue
+            candidates.append((score, r.start, r.end, r.entity_type))
+        candidates.sort(key=lambda c: (-c[0], -(c[2] - c[1]), c[1], c[3]))
+        kept: list[Span] = []
+        for _, start, end, entity in candidates:
+            if all(end <= s or start >= e for s, e, _ in kept):
+                kept.append((start, end, entity))
+        kept.sort()
+        return tuple(kept)
+
+
+def _phone_formatted(value: str) -> bool:
+    """Written the way people write phones: ``+44 ...``, ``(212) ...``, three digit groups;
+    a dotted quad (``203.0.113.198``) is an IPv4 address, not a phone format."""
+    value = value.strip()
+    if _DOTTED_QUAD.fullmatch(value):
+        return False
+    return value[:1] in ("+", "(") or len(_DIGIT_GROUP.findall(value)) >= 3
+
+
+def _embedded(text: str, start: int, end: int) -> bool:
+    """True when a span is part of a larger token: ``ORD-2025-004812``, ``SKU-88321``, ``1Z9..``."""
+    if start > 0:
+        before = text[start - 1]
+        if before.isalnum() or before == "_":
+            return True
+        if before in "-." and start >= 2 and text[start - 2].isalnum():
+            return True
+    if end < len(text):
+        after = text[end]
+        if after.isalnum() or after == "_":
+            return True
+        if after in "-." and end + 1 < len(text) and text[end + 1].isalnum():
+            return True
+    return False
+
+
+_ANALYZERS: dict[str, Analyzer] = {}
+
+
+def build_analyzer(settings: PiiSettings) -> Analyzer:
+    """The Analyzer for these settings, built once per process (forked workers inherit it)."""
+    key = settings.engine_key()
+    cached = _ANALYZERS.get(key)
+    if cached is not None:
+        return cached
+    analyzer = _build(settings)
+    _ANALYZERS[key] = analyzer
+    log.log(logging.INFO if analyzer.info.ner else logging.WARNING, analyzer.info.describe())
+    return analyzer
+
+
+def _build(settings: PiiSettings) -> Analyzer:
+    from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
+    from presidio_analyzer.context_aware_enhancers import LemmaContextAwareEnhancer
+    from presidio_analyzer.nlp_engine import NlpEngineProvider
+    from presidio_analyzer.predefined_recognizers import PhoneRecognizer, SpacyRecognizer
+
+    logging.getLogger("presidio-analyzer").setLevel(logging.ERROR)
+    model = find_spacy_model(settings.spacy_model)
+    path = str(model) if model else str(blank_model_path(settings.cache_dir))
+    provider = NlpEngineProvider(
+        nlp_configuration={
+            "nlp_engine_name": "spacy",
+            "models": [{"lang_code": LANGUAGE, "model_name": path}],
+        }
+    )
+    nlp_engine = provider.create_engine()
+    nlp = nlp_engine.nlp[LANGUAGE]
+    ner = model is not None and any(
+        "ner" in name or name == "entity_ruler" for name in nlp.pipe_names
+    )
+    if "lemmatizer" not in nlp.pipe_names:
+        # Context words are matched on lemmas; without a lemmatizer they are empty strings.
+        _register_lemma_component()
+        nlp.add_pipe(_LEMMA_COMPONENT, last=True)
+
+    requested = settings.requested_entities()
+    registry = RecognizerRegistry(supported_languages=[LANGUAGE])
+    registry.load_predefined_recognizers(languages=[LANGUAGE], nlp_engine=nlp_engine)
+    known = {e for rec in registry.recognizers for e in rec.supported_entities}
+    known |= set(NER_ONLY_ENTITIES) | set(SECRET_ENTITIES) | set(settings.custom_entities)
+    unknown = [e for e in requested if e not in known]
+    if unknown:
+        raise ConfigError(
+            f"pii.entities: unknown entity types {unknown}",
+            f"valid choices: {', '.join(sorted(known))}",
+        )
+    if settings.drop_entities:
+        bad = [e for e in settings.drop_entities if e not in requested]
+        if bad:
+            raise ConfigError(f"pii.drop_entities: {bad} not among the entities looked for")
+
+    wanted = set(requested)
+    recognizers = []
+    for rec in registry.recognizers:
+        if isinstance(rec, SpacyRecognizer) and not ner:
+            continue
+        if isinstance(rec, PhoneRecognizer):
+            rec = PhoneRecognizer(context=list(PHONE_CONTEXT))
+        if wanted & set(rec.supported_entities):
+            recognizers.append(rec)
+    recognizers += secret_recognizers([e for e in requested if e in SECRET_ENTITIES])
+    recognizers += custom_recognizers([CustomPattern(**c) for c in settings.custom_recognizers])
+    registry.recognizers = recognizers
+
+    engine = AnalyzerEngine(
+        registry=registry,
+        nlp_engine=nlp_engine,
+        supported_languages=[LANGUAGE],
+        context_aware_enhancer=LemmaContextAwareEnhancer(context_matching_mode="whole_word"),
+    )
+    active = {e for rec in recognizers for e in rec.supported_entities}
+    info = EngineInfo(
+        ner=ner,
+        model=str(model) if model else "blank:en",
+        entities=tuple(e for e in requested if e in active),
+        ner_missing=() if ner else tuple(e for e in requested if e in NER_ONLY_ENTITIES),
+    )
+    return Analyzer(engine, info, settings)
