@@ -105,6 +105,7 @@ def collect(
         float, typer.Option(help=describe(CollectConfig, "max_bad_ratio"))
     ] = 0.5,
     dedup: Annotated[bool, typer.Option(help=describe(CollectConfig, "dedup"))] = True,
+    workers: Annotated[int, typer.Option(help=describe(CollectConfig, "workers"))] = 0,
     force: Force = False,
 ) -> None:
     """Read agent logs (nine formats, auto-detected) into canonical records."""
@@ -114,7 +115,8 @@ def collect(
     from slmconvert.stages import collect as stage
 
     config = build(
-        CollectConfig, {"format": format, "max_bad_ratio": max_bad_ratio, "dedup": dedup}
+        CollectConfig,
+        {"format": format, "max_bad_ratio": max_bad_ratio, "dedup": dedup, "workers": workers},
     )
     result = stage.run(inputs, output, config, force=force, progress=RichProgress())
     _print(summaries.collect(result))

@@ -1,6 +1,7 @@
 """Parse chunks of raw log lines into Arrow record batches, in-process or across processes.
 
-A chunk is a list of ``(line, raw)`` where raw is JSON bytes or an already decoded object. The
+A chunk is a list of ``(line, raw)`` where raw is JSON bytes or an already decoded object, or a
+``(first_line, block)`` of JSON Lines bytes that the worker splits itself. The
 result carries an Arrow table of the records (cheap to send between processes), one small
 stats tuple per record (for exact deduplication and the tally in the parent), and the bad and
 ignored items. Results come back in input order, so output is the same with or without workers.
@@ -37,15 +38,28 @@ class ChunkResult:
     ignored: Counter = field(default_factory=Counter)
 
 
-def parse_chunk(parser_name: str, file: str, items: list[tuple[int, Any]]) -> ChunkResult:
-    """Parse ``items`` of one file with the named parser."""
+def _items(items: list[tuple[int, Any]] | tuple[int, bytes]) -> Iterable[tuple[int, Any]]:
+    if isinstance(items, tuple):  # (first_line, block of JSON Lines)
+        first, block = items
+        for offset, raw in enumerate(block.split(b"\n")):
+            if raw.strip():
+                yield first + offset, raw
+    else:
+        yield from items
+
+
+def parse_chunk(
+    parser_name: str, file: str, items: list[tuple[int, Any]] | tuple[int, bytes]
+) -> ChunkResult:
+    """Parse ``items`` of one file with the named parser: ``(line, raw)`` pairs, or a
+    ``(first_line, block)`` of JSON Lines bytes."""
     from slmconvert import formats
 
     parser = formats.get(parser_name)
     records: list[dict] = []
     bad: list[tuple[int, str, str]] = []
     ignored: Counter = Counter()
-    for line, raw in items:
+    for line, raw in _items(items):
         if isinstance(raw, bytes | bytearray | memoryview):
             try:
                 raw = orjson.loads(raw)

@@ -166,7 +166,8 @@ def to_timestamp(value: Any) -> str | None:
             moment = moment.replace(tzinfo=UTC)
     else:
         return None
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    text = moment.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds")
+    return text + "Z"
 
 
 def _int_or_none(value: Any) -> int | None:

@@ -136,50 +136,86 @@ def _unknown_format(log: sources.LogFile) -> InputError:
     )
 
 
+def _detect(
+    log: sources.LogFile, number: int, raw: Any, tally: Tally, undetected: list
+) -> str | None:
+    """Try to detect the format on one object; keeps undetected objects for later parsing."""
+    obj = raw
+    if isinstance(raw, bytes):
+        try:
+            obj = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            obj = sources.InvalidJSON()
+    if isinstance(obj, sources.InvalidJSON):
+        tally.add_bad(log.path, number, "line", obj.reason)
+        return None
+    undetected.append((number, obj))
+    parser = formats.detect(obj)
+    if parser is None and len(undetected) >= MAX_UNDETECTED:
+        raise _unknown_format(log)
+    return parser.name if parser else None
+
+
 def _chunks(
     log: sources.LogFile, forced: Parser | None, tally: Tally, progress: Progress, size: int
-) -> Iterator[tuple[str, str, list]]:
+) -> Iterator[tuple[str, str, Any]]:
     """``(format, file, items)`` jobs for one file; detects the format on its first objects."""
+    if log.is_json_document:
+        yield from _document_chunks(log, forced, tally, size)
+    else:
+        yield from _line_chunks(log, forced, tally, progress)
+
+
+def _line_chunks(
+    log: sources.LogFile, forced: Parser | None, tally: Tally, progress: Progress
+) -> Iterator[tuple[str, str, Any]]:
+    """Jobs of whole-line blocks, so workers split and decode the lines themselves."""
+    name = forced.name if forced else None
+    undetected: list[tuple[int, Any]] = []
+    last_bytes = 0
+    for first, block in sources.iter_blocks(log):
+        if name is None:
+            lines = block.split(b"\n")
+            for offset, raw in enumerate(lines):
+                if raw.strip() and (name := _detect(log, first + offset, raw, tally, undetected)):
+                    yield name, log.path, undetected
+                    rest = b"\n".join(lines[offset + 1 :])
+                    block, first = rest, first + offset + 1
+                    break
+            else:
+                continue
+        yield name, log.path, (first, block)
+        progress.advance(log.bytes_read - last_bytes)
+        last_bytes = log.bytes_read
+    if name is None and undetected:
+        raise _unknown_format(log)
+    log.detected = name
+
+
+def _document_chunks(
+    log: sources.LogFile, forced: Parser | None, tally: Tally, size: int
+) -> Iterator[tuple[str, str, Any]]:
+    """Jobs of decoded objects from a whole JSON document (array or object)."""
     name = forced.name if forced else None
     undetected: list[tuple[int, Any]] = []
     items: list[tuple[int, Any]] = []
-    last_bytes = 0
-    for number, raw in sources.iter_objects(log, decode=False):
+    for number, obj in sources.iter_objects(log):
         if name is None:
-            obj = raw
-            if isinstance(raw, bytes):
-                try:
-                    obj = orjson.loads(raw)
-                except orjson.JSONDecodeError:
-                    tally.add_bad(log.path, number, "line", "invalid JSON")
-                    continue
-            if isinstance(obj, sources.InvalidJSON):
-                tally.add_bad(log.path, number, "line", obj.reason)
-                continue
-            parser = formats.detect(obj)
-            if parser is None:
-                undetected.append((number, obj))
-                if len(undetected) >= MAX_UNDETECTED:
-                    raise _unknown_format(log)
-                continue
-            name = parser.name
-            items.extend(undetected)
-            undetected = []
-            raw = obj
-        if isinstance(raw, sources.InvalidJSON):
-            tally.add_bad(log.path, number, "line", raw.reason)
+            name = _detect(log, number, obj, tally, undetected)
+            if name is not None:
+                items.extend(undetected)
             continue
-        items.append((number, raw))
+        if isinstance(obj, sources.InvalidJSON):
+            tally.add_bad(log.path, number, "line", obj.reason)
+            continue
+        items.append((number, obj))
         if len(items) >= size:
             yield name, log.path, items
             items = []
-            progress.advance(log.bytes_read - last_bytes)
-            last_bytes = log.bytes_read
-    if undetected:
+    if name is None and undetected:
         raise _unknown_format(log)
     if items:
         yield name, log.path, items
-    progress.advance(log.bytes_read - last_bytes)
     log.detected = name
 
 
