@@ -40,7 +40,8 @@ class CollectConfig(StageConfig):
     workers: int = Field(
         0,
         ge=0,
-        description="Parser processes; 0 = one per core (up to 4) for inputs over 32 MB, else 1.",
+        description="Parser processes; 0 = auto: one process below 4 cores or 32 MB of input, "
+        "else one per core but one (up to 4).",
     )
 
 
