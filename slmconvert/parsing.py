@@ -10,7 +10,10 @@ ignored items. Results come back in input order, so output is the same with or w
 from __future__ import annotations
 
 import multiprocessing
+import os
 import sys
+import threading
+import time
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -96,9 +99,18 @@ def parse_chunk(
     return ChunkResult(pa.Table.from_pylist(records, schema=SCHEMA), stats, bad, ignored)
 
 
-def _init(side: dict[str, Any]) -> None:
+def _init(side: dict[str, Any], parent: int | None = None) -> None:
     _SIDE.clear()
     _SIDE.update(side)
+    if parent is not None:
+        threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
+
+
+def _exit_with_parent(parent: int) -> None:
+    # a reader killed with SIGKILL cannot stop its workers; they notice and leave by themselves
+    while os.getppid() == parent:
+        time.sleep(1.0)
+    os._exit(1)
 
 
 class ChunkParser:
@@ -118,7 +130,7 @@ class ChunkParser:
                 self.workers,
                 mp_context=multiprocessing.get_context(method),
                 initializer=_init,
-                initargs=(self.side,),
+                initargs=(self.side, os.getpid()),
             )
         return self
 

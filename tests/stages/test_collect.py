@@ -269,3 +269,24 @@ def test_sigterm_unwinds_like_ctrl_c_and_leaves_nothing_behind(tmp_path):
     assert err.strip().splitlines()[-1] == "error: interrupted; no partial output was left"
     assert not out.exists()
     assert not list(tmp_path.glob(".out*"))
+
+
+def test_parser_workers_exit_when_the_reader_is_killed(tmp_path):
+    import psutil
+
+    big = tmp_path / "big.jsonl"
+    with open(big, "wb") as fh:
+        for i in range(60_000):
+            fh.write(orjson.dumps(flywheel_line(i)) + b"\n")
+    cmd = [sys.executable, "-m", "slmconvert", "collect", str(big), "-o", str(tmp_path / "out")]
+    proc = subprocess.Popen([*cmd, "--workers", "2"])
+    deadline = time.time() + 60
+    workers: list = []
+    while len(workers) < 2 and time.time() < deadline:
+        workers = psutil.Process(proc.pid).children(recursive=True)
+        time.sleep(0.1)
+    assert len(workers) == 2
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    gone, alive = psutil.wait_procs(workers, timeout=10)
+    assert alive == []
