@@ -14,6 +14,7 @@ import io
 import os
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -153,6 +154,23 @@ def _decompression_errors() -> tuple[type[BaseException], ...]:
     return (EOFError, gzip.BadGzipFile, zstandard.ZstdError)
 
 
+@contextmanager
+def _reading(log: LogFile) -> Iterator[BinaryIO]:
+    """The decompressed stream of ``log``; a broken compressed stream becomes an InputError
+    naming the file, and a fully read file gets its sha256."""
+    stream = open_stream(log)
+    try:
+        yield stream
+    except _decompression_errors():
+        raise InputError(
+            f"{log.path}: truncated or corrupt compressed stream", "re-copy or re-export the file"
+        ) from None
+    finally:
+        if log.path != STDIN:
+            stream.close()
+    log.sha256 = log._hasher.hexdigest()
+
+
 def iter_objects(log: LogFile, decode: bool = True) -> Iterator[tuple[int, Any]]:
     """Yield ``(line, object)`` for each JSON value in ``log``; bad lines yield ``InvalidJSON``.
 
@@ -161,8 +179,7 @@ def iter_objects(log: LogFile, decode: bool = True) -> Iterator[tuple[int, Any]]
     JSON Lines come as raw bytes (decoded later, e.g. in a worker process). A truncated or
     corrupt compressed stream raises InputError naming the file.
     """
-    stream = open_stream(log)
-    try:
+    with _reading(log) as stream:
         if log.is_json_document:
             yield from _iter_document(log, stream.read())
         else:
@@ -177,14 +194,6 @@ def iter_objects(log: LogFile, decode: bool = True) -> Iterator[tuple[int, Any]]
                 except orjson.JSONDecodeError:
                     yield number, InvalidJSON()
         _drain(stream)
-    except _decompression_errors():
-        raise InputError(
-            f"{log.path}: truncated or corrupt compressed stream", "re-copy or re-export the file"
-        ) from None
-    finally:
-        if log.path != STDIN:
-            stream.close()
-    log.sha256 = log._hasher.hexdigest()
 
 
 def iter_blocks(log: LogFile, size: int = 2 << 20) -> Iterator[tuple[int, bytes]]:
@@ -193,22 +202,13 @@ def iter_blocks(log: LogFile, size: int = 2 << 20) -> Iterator[tuple[int, bytes]
     Blocks let worker processes split and decode lines themselves, so the reading process does
     no per-line work. Errors are as in `iter_objects`.
     """
-    stream = open_stream(log)
     number = 1
-    try:
+    with _reading(log) as stream:
         while block := stream.read(size):
             if not block.endswith(b"\n"):
                 block += stream.readline()
             yield number, block
             number += block.count(b"\n")
-    except _decompression_errors():
-        raise InputError(
-            f"{log.path}: truncated or corrupt compressed stream", "re-copy or re-export the file"
-        ) from None
-    finally:
-        if log.path != STDIN:
-            stream.close()
-    log.sha256 = log._hasher.hexdigest()
 
 
 def _drain(stream: BinaryIO) -> None:
