@@ -6,7 +6,8 @@
   types whose recognizer could fire on it. Pattern recognizers can only report a match of one
   of their regexes, so their regexes are searched first; Presidio's phone recognizer only
   reports numbers valid in phonenumbers' metadata, none shorter than 4 digits; NER needs a
-  letter. Strings that pass none of these are never handed to Presidio;
+  letter; this project's name and address recognizers answer ``could_match(text)`` exactly.
+  Strings that pass none of these are never handed to Presidio;
 - the post-filter that fights false positives (``_keep``): a score threshold, the allow-list,
   no built-in numeric entity embedded in a larger token (``ORD-2025-004812`` is not a phone),
   and overlaps resolved by highest score, then longest span.
@@ -31,9 +32,12 @@ from slmconvert.pii.models import (  # noqa: E402
     blank_model_path,
     find_spacy_model,
 )
+from slmconvert.pii.names import name_recognizer  # noqa: E402
 from slmconvert.pii.recognizers import (  # noqa: E402
+    ADDRESS_ENTITIES,
     SECRET_ENTITIES,
     CustomPattern,
+    address_recognizer,
     custom_recognizers,
     secret_recognizers,
 )
@@ -70,15 +74,32 @@ class EngineInfo:
     ner_missing: tuple[str, ...]
 
     def describe(self) -> str:
-        """One line for logs: model, NER state and the entity types NER-off misses."""
+        """One line for logs: model, NER state and what NER-off still misses."""
         if self.ner:
             return f"pii: spaCy model {self.model}, NER on"
-        missing = ", ".join(self.ner_missing) or "nothing requested"
         return (
             f"pii: no spaCy NER model installed, NER off (blank pipeline); pattern "
-            f"recognizers only. Missed: {missing} (found only by NER). Install en_core_web_lg "
-            f"or set pii.spacy_model to turn NER on."
+            f"recognizers only. {ner_off_gaps(self.ner_missing)} Install en_core_web_lg or "
+            f"set pii.spacy_model to turn NER on."
         )
+
+
+def ner_off_gaps(missing: tuple[str, ...]) -> str:
+    """What a blank pipeline still misses among ``missing`` (the NER-only types asked for).
+
+    PERSON is only partly missed: the gazetteer recognizer finds names it knows in free text
+    and any capitalised name in a name-keyed JSON value; LOCATION, NRP and ORGANIZATION in
+    free text are missed entirely (street addresses are found by pattern).
+    """
+    if not missing:
+        return "Missed: nothing requested."
+    parts = []
+    if "PERSON" in missing:
+        parts.append("PERSON names not in the name gazetteer, outside name-keyed JSON fields")
+    others = [e for e in missing if e != "PERSON"]
+    if others:
+        parts.append(f"{', '.join(others)} in free text (found only by NER)")
+    return f"Still missed: {'; '.join(parts)}."
 
 
 def _register_lemma_component() -> None:
@@ -137,11 +158,15 @@ class Analyzer:
         self._phone: frozenset[str] = frozenset()
         self._ner: frozenset[str] = frozenset()
         self._always: frozenset[str] = frozenset()
+        self._exact: list[tuple[object, frozenset[str]]] = []
         for rec in self.engine.registry.recognizers:
             ents = frozenset(rec.supported_entities) & self.entities
             if not ents:
                 continue
-            if isinstance(rec, PatternRecognizer) and (
+            if callable(getattr(rec, "could_match", None)):
+                # This project's name and address recognizers: an exact, cached check.
+                self._exact.append((rec.could_match, ents))
+            elif isinstance(rec, PatternRecognizer) and (
                 type(rec).analyze is PatternRecognizer.analyze or type(rec) is IbanRecognizer
             ):
                 # It only reports matches of its own regexes, so searching them is exact
@@ -165,6 +190,9 @@ class Analyzer:
             found |= self._phone
         for compiled, ents in self._patterns:
             if not ents <= found and compiled.search(text):
+                found |= ents
+        for could_match, ents in self._exact:
+            if not ents <= found and could_match(text):
                 found |= ents
         return tuple(sorted(found))
 
@@ -265,7 +293,8 @@ def build_analyzer(settings: PiiSettings) -> Analyzer:
         return cached
     analyzer = _build(settings)
     _ANALYZERS[key] = analyzer
-    log.log(logging.INFO if analyzer.info.ner else logging.WARNING, analyzer.info.describe())
+    # INFO, not WARNING: the pii stage reports NER-off once in its own summary and manifest.
+    log.info(analyzer.info.describe())
     return analyzer
 
 
@@ -299,6 +328,7 @@ def _build(settings: PiiSettings) -> Analyzer:
     registry.load_predefined_recognizers(languages=[LANGUAGE], nlp_engine=nlp_engine)
     known = {e for rec in registry.recognizers for e in rec.supported_entities}
     known |= set(NER_ONLY_ENTITIES) | set(SECRET_ENTITIES) | set(settings.custom_entities)
+    known |= set(ADDRESS_ENTITIES)
     unknown = [e for e in requested if e not in known]
     if unknown:
         raise ConfigError(
@@ -319,6 +349,11 @@ def _build(settings: PiiSettings) -> Analyzer:
             rec = PhoneRecognizer(context=list(PHONE_CONTEXT))
         if wanted & set(rec.supported_entities):
             recognizers.append(rec)
+    # Names and addresses without NER; kept with NER on too (they find what a model misses).
+    if "PERSON" in wanted:
+        recognizers.append(name_recognizer())
+    if wanted & set(ADDRESS_ENTITIES):
+        recognizers.append(address_recognizer(requested))
     recognizers += secret_recognizers([e for e in requested if e in SECRET_ENTITIES])
     recognizers += custom_recognizers([CustomPattern(**c) for c in settings.custom_recognizers])
     registry.recognizers = recognizers

@@ -56,11 +56,38 @@ def _phone(f) -> str:
     return formats[f.random_int(0, len(formats) - 1)]
 
 
+_HAS_US_LOCALITY = re.compile(r"[A-Z]{2}[ \t]+\d{5}(?:-\d{4})?$")
+_UK_POSTCODE_END = re.compile(r"[A-Z]{1,2}\d[A-Z\d]?[ \t]*\d[A-Z]{2}$")
+
+
+def _street_address(f, value: str) -> str:
+    """A fake street; with a city, state and ZIP (or a UK-shaped postcode) when the original
+    has them, so ``1234 Elm St, Springfield, IL 62704`` becomes a whole fake address."""
+    street = f.street_address()
+    value = value.rstrip()
+    if _HAS_US_LOCALITY.search(value):
+        return f"{street}, {f.city()}, {f.state_abbr()} {f.zipcode()}"
+    if _UK_POSTCODE_END.search(value):
+        rng = random.Random(f.random_int(0, 2**31))
+        return f"{street}, {f.city()} {shape_preserving(_UK_POSTCODE_END.search(value)[0], rng)}"
+    if "," in value or "\n" in value:
+        return f"{street}, {f.city()}"
+    return street
+
+
+def _postal_code(f, value: str) -> str:
+    if value[:1].isdigit():
+        return f.zipcode_plus4() if "-" in value else f.zipcode()
+    return shape_preserving(value, random.Random(f.random_int(0, 2**31)))
+
+
 _FAKERS: dict[str, Callable] = {
     "PERSON": lambda f, v: f.name(),
     "EMAIL_ADDRESS": lambda f, v: f.email(),
     "PHONE_NUMBER": lambda f, v: _phone(f),
     "LOCATION": lambda f, v: f.city(),
+    "STREET_ADDRESS": _street_address,
+    "POSTAL_CODE": _postal_code,
     "ORGANIZATION": lambda f, v: f.company(),
     "NRP": lambda f, v: f.country(),
     "CREDIT_CARD": lambda f, v: f.credit_card_number(),

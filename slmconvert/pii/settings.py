@@ -7,12 +7,17 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from slmconvert.errors import ConfigError
-from slmconvert.pii.recognizers import SECRET_ENTITIES, parse_custom_recognizers
+from slmconvert.pii.recognizers import (
+    ADDRESS_ENTITIES,
+    SECRET_ENTITIES,
+    parse_custom_recognizers,
+)
 
 MODES = ("placeholder", "surrogate", "drop")
 
 NER_ONLY_ENTITIES = ("PERSON", "LOCATION", "NRP", "ORGANIZATION")
-"""Entity types that only a spaCy NER model finds; a blank pipeline misses all of them."""
+"""Entity types that a spaCy NER model finds in free text. A blank pipeline misses LOCATION, NRP
+and ORGANIZATION entirely and PERSON partly (the name gazetteer finds the names it knows)."""
 
 PRESIDIO_DEFAULT_ENTITIES = (
     "PERSON",
@@ -46,7 +51,15 @@ Left out on purpose (list them in ``entities`` to turn them on):
   order number or US phone in eleven would be reported as an NHS number.
 """
 
-DEFAULT_ENTITIES = PRESIDIO_DEFAULT_ENTITIES + SECRET_ENTITIES
+ADDRESS_DEFAULT_ENTITIES = ADDRESS_ENTITIES
+"""Found by this project's pattern recognizer (``recognizers.address_recognizer``), NER or not:
+``STREET_ADDRESS`` (a street with its unit, city, state and ZIP or postcode when they follow)
+and ``POSTAL_CODE`` (a ZIP or postcode only as a JSON value under a postal-code key; alone in
+free text it is not personal enough, and too often a plain number). ``PERSON`` is in the
+Presidio list above: without NER it is found by ``names.name_recognizer`` (a name gazetteer
+and name-keyed JSON fields), with NER by both."""
+
+DEFAULT_ENTITIES = PRESIDIO_DEFAULT_ENTITIES + ADDRESS_DEFAULT_ENTITIES + SECRET_ENTITIES
 """What ``entities=None`` means; user regex entities are always added to it."""
 
 _ENTITY_NAME = re.compile(r"[A-Z][A-Z0-9_]*")

@@ -97,7 +97,8 @@ def run(
 def ner_off_warning(missing: list[str]) -> str:
     """What running without a spaCy NER model misses, and how to fix it."""
     return (
-        "NER is off (no spaCy model installed): pattern recognizers only, so "
-        f"{', '.join(missing) or 'names and places'} written in free text are not found; "
-        "install one with `python -m spacy download en_core_web_lg` (or pass --spacy-model)"
+        "NER is off (no spaCy model installed): pattern and gazetteer recognizers only, so "
+        f"{', '.join(missing) or 'names and places'} can be missed in free text (names outside "
+        "the name gazetteer and name fields, places); install a model with "
+        "`python -m spacy download en_core_web_lg` (or pass --spacy-model)"
     )

@@ -52,9 +52,10 @@ def test_no_model_installed_means_blank_pipeline_and_ner_off(analyzer):
     info = analyzer.info
     assert info.ner is False
     assert info.model == "blank:en"
+    # PERSON is still looked for without NER (name gazetteer), so only its recall is partial
+    assert "PERSON" in info.entities and "EMAIL_ADDRESS" in info.entities
     assert set(info.ner_missing) == {"PERSON", "LOCATION"}
     assert "NER off" in info.describe() and "PERSON" in info.describe()
-    assert "PERSON" not in info.entities and "EMAIL_ADDRESS" in info.entities
 
 
 def test_named_model_that_is_not_installed_is_a_config_error():
