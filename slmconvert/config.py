@@ -215,3 +215,141 @@ class SelectConfig(StageConfig):
         if not items:
             raise ValueError("must name at least one")
         return items
+
+
+class FinetuneConfig(StageConfig):
+    """Settings of `finetune`: train one adapter per cluster on its train split."""
+
+    clusters: list[int] | None = Field(
+        None, description="Only these cluster ids (default: every cluster with a candidate)."
+    )
+    model: str | None = Field(
+        None,
+        description="Base model for every cluster: catalog name, hub id or local path "
+        "(default: each cluster's first candidate from select).",
+    )
+    method: Literal["auto", "lora", "qlora", "full"] = Field(
+        "auto",
+        description="auto: QLoRA on CUDA, LoRA on CPU; qlora needs CUDA and bitsandbytes; "
+        "full trains every weight (tiny models only).",
+    )
+    lora_r: int = Field(16, gt=0, description="LoRA rank.")
+    lora_alpha: int = Field(32, gt=0, description="LoRA alpha (scale = alpha / r).")
+    lora_dropout: float = Field(0.05, ge=0, lt=1, description="LoRA dropout.")
+    target_modules: list[str] | str = Field(
+        "all-linear",
+        description="Modules that get LoRA weights: all-linear, or names like q_proj,v_proj.",
+    )
+    epochs: float = Field(3.0, gt=0, description="Passes over each cluster's train split.")
+    max_steps: int = Field(0, ge=0, description="Stop after this many steps (0 = use epochs).")
+    batch_size: int = Field(8, gt=0, description="Examples per optimiser step.")
+    learning_rate: float = Field(
+        2e-4, gt=0, description="Peak learning rate (cosine decay, 5% warm-up)."
+    )
+    max_seq_len: int = Field(
+        2048, gt=0, description="Tokens per example; longer ones are handled by --overflow."
+    )
+    overflow: Literal["truncate", "drop"] = Field(
+        "drop",
+        description="Examples over --max-seq-len: drop them, or truncate the prompt from the "
+        "left (both are counted).",
+    )
+    max_train: int = Field(
+        0, ge=0, description="Use at most this many training records per cluster (0 = all)."
+    )
+    save_steps: int = Field(50, gt=0, description="Checkpoint every this many steps (resume).")
+    threads: int = Field(0, ge=0, description="CPU threads for torch (0 = all cores).")
+    allow_unscrubbed: bool = Field(
+        False, description="Accept input that has not been through `slmconvert pii` (recorded)."
+    )
+
+    @field_validator("target_modules")
+    @classmethod
+    def _targets(cls, value: list[str] | str) -> list[str] | str:
+        if isinstance(value, str) and value != "all-linear":
+            value = [v.strip() for v in value.split(",") if v.strip()]
+        if isinstance(value, list):
+            value = [p.strip() for item in value for p in item.split(",") if p.strip()]
+            if not value:
+                raise ValueError("must name at least one module, or all-linear")
+        return value
+
+
+class EvalConfig(StageConfig):
+    """Settings of `eval`: score each adapter against the LLM's logged answers."""
+
+    clusters: list[int] | None = Field(None, description="Only these cluster ids.")
+    max_eval: int = Field(
+        0, ge=0, description="Score at most this many held-out calls per cluster (0 = all)."
+    )
+    batch_size: int = Field(8, gt=0, description="Prompts per generation batch.")
+    max_new_tokens: int = Field(256, gt=0, description="Tokens generated per answer at most.")
+    samples: int = Field(
+        1,
+        ge=1,
+        description="Self-consistent action generation: sample K answers, drop invalid ones, "
+        "majority vote (1 = greedy only).",
+    )
+    temperature: float = Field(0.4, gt=0, description="Sampling temperature with --samples.")
+    top_p: float = Field(0.8, gt=0, le=1, description="Nucleus sampling with --samples.")
+    similarity_threshold: float = Field(
+        0.8,
+        gt=0,
+        le=1,
+        description="Embedding cosine similarity at which a free-text argument or text answer "
+        "counts as a meaning-level match.",
+    )
+    baseline: bool = Field(True, description="Also score the base model without the adapter.")
+    threads: int = Field(0, ge=0, description="CPU threads for torch (0 = all cores).")
+
+
+class DeployConfig(StageConfig):
+    """Settings of `deploy`: the gated progressive-rollout manifest and serving configs."""
+
+    gate_metric: str = Field(
+        "tool_call_match",
+        description="Metric whose Wilson 95% lower bound gates promotion (tool-call clusters); "
+        "text clusters use text_similarity_match.",
+    )
+    gate_threshold: float = Field(
+        0.95, gt=0, le=1, description="Promote when the gate metric's Wilson lower bound >= this."
+    )
+    schedule: list[int] = Field(
+        [0, 5, 25, 50, 100],
+        description="Traffic percentages of the rollout steps (0 = shadow).",
+    )
+    min_samples: int = Field(
+        200, gt=0, description="Live calls a rollout step must see before the next one."
+    )
+    max_invalid_rate: float = Field(
+        0.02, ge=0, le=1, description="Invalid-output rate above which a step rolls back."
+    )
+    llm_price_in: float | None = Field(
+        None,
+        ge=0,
+        description="LLM USD per million input tokens, when the logs carry no cost_usd.",
+    )
+    llm_price_out: float | None = Field(
+        None,
+        ge=0,
+        description="LLM USD per million output tokens, when the logs carry no cost_usd.",
+    )
+    timeout_ms: int = Field(
+        2000, gt=0, description="SLM latency after which the router falls back to the LLM."
+    )
+    llm_model: str | None = Field(
+        None, description="The LLM's name in the router config (default: the most logged model)."
+    )
+
+    @field_validator("schedule")
+    @classmethod
+    def _schedule(cls, value: list[int]) -> list[int]:
+        if (
+            not value
+            or value[-1] != 100
+            or any(b <= a for a, b in zip(value, value[1:], strict=False))
+        ):
+            raise ValueError("must rise strictly and end at 100")
+        if any(v < 0 or v > 100 for v in value):
+            raise ValueError("percentages must lie in 0..100")
+        return value

@@ -67,3 +67,25 @@ class RichProgress:
         if self._task is not None:
             self._bar.stop()
             self._task = None
+
+
+class StepCounter:
+    """Turns ``(label, done, total)`` reports into start/advance calls on a Progress."""
+
+    def __init__(self, progress: Progress | None = None) -> None:
+        self.progress = progress or NoProgress()
+        self.label: str | None = None
+        self.done = 0
+
+    def __call__(self, label: str, done: int, total: int | None) -> None:
+        if label != self.label:
+            self.progress.start(label, total)
+            self.label, self.done = label, 0
+        if done > self.done:
+            self.progress.advance(done - self.done)
+            self.done = done
+
+    def finish(self) -> None:
+        """Close the current bar."""
+        self.progress.finish()
+        self.label = None

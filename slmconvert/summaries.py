@@ -108,3 +108,72 @@ def pii(result: StageResult) -> list:
     totals.add_row("records out", f"{counts['records']:,}")
     totals.add_row("NER", "on (" + info.get("spacy_model", "") + ")" if info.get("ner") else "off")
     return [table, places, totals, *[f"warning: {w}" for w in result.warnings]]
+
+
+def finetune(result: StageResult) -> list:
+    """Per cluster: base model, method, examples, steps, loss first → last, speed, memory."""
+    import orjson
+
+    doc = orjson.loads((result.output / "finetune.json").read_bytes())
+    table = _table(
+        f"finetune → {result.output}",
+        "cluster", "model", "method", "examples", "steps", "loss", "tokens/s", "peak MB", "time",
+    )  # fmt: skip
+    for c in doc["clusters"]:
+        first = c["loss"][0][1] if c["loss"] else None
+        loss = f"{first:.2f} → {c['final_loss']:.2f}" if first is not None else "—"
+        table.add_row(
+            str(c["id"]), c["model"], c["method"] + (" (reused)" if c.get("reused") else ""),
+            f"{c['examples']:,}", str(c["steps"]), loss, f"{c['tokens_per_s']:,.0f}",
+            f"{c['peak_memory_mb']:,.0f}", f"{c['wall_s']:.0f} s",
+        )  # fmt: skip
+    out: list = [table]
+    if doc.get("skipped"):
+        skipped = _table("not trained", "cluster", "reason")
+        for s in doc["skipped"]:
+            skipped.add_row(str(s["id"]), s["reason"])
+        out.append(skipped)
+    return out
+
+
+EVAL_ROWS = (
+    ("valid_output", "valid output"),
+    ("schema_valid", "schema-valid calls"),
+    ("function_name_accuracy", "function name"),
+    ("arguments_exact", "arguments, exact"),
+    ("tool_call_match", "tool call match"),
+    ("text_rouge_l", "ROUGE-L"),
+    ("text_similarity_match", "text meaning match"),
+)
+
+
+def _figure(metric: dict | None) -> str:
+    if not metric:
+        return "—"
+    if "rate" in metric:
+        return f"{metric['rate']:.2f} (≥{metric['wilson_low']:.2f})"
+    return f"{metric['mean']:.2f}" if metric.get("mean") is not None else "—"
+
+
+def evaluation(result: StageResult) -> list:
+    """Cluster × metric, before → after (rate and its Wilson 95% lower bound)."""
+    import orjson
+
+    doc = orjson.loads((result.output / "eval.json").read_bytes())
+    scg = doc["settings"].get("samples", 1) > 1
+    columns = ["cluster", "metric", "before", "after"] + (["SCG after"] if scg else [])
+    table = _table(f"eval → {result.output}  (rate, ≥ Wilson 95% lower bound)", *columns)
+    for c in doc["clusters"]:
+        before, after = c.get("before") or {}, c.get("after") or {}
+        first = True
+        for key, name in EVAL_ROWS:
+            if key not in after:
+                continue
+            row = [f"{c['id']} ({c['records']} calls)" if first else "", name]
+            row += [_figure(before.get(key)), _figure(after.get(key))]
+            if scg:
+                row.append(_figure(((c.get("scg") or {}).get("after") or {}).get(key)))
+            table.add_row(*row)
+            first = False
+        table.add_section()
+    return [table]

@@ -300,7 +300,9 @@ def run(
         (out.path / "selection.json").write_bytes(
             orjson.dumps(selection, option=orjson.OPT_INDENT_2)
         )
-        shutil.copyfile(stage.path / "clusters.json", out.path / "clusters.json")
+        for name in ("clusters.json", "centroids.npy"):
+            if (stage.path / name).exists():
+                shutil.copyfile(stage.path / name, out.path / name)
         _tally(out, entries, stats, unassigned)
     return StageResult(out.out, out.manifest)
 

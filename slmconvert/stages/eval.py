@@ -1,0 +1,266 @@
+"""`eval`: score each cluster's SLM against the LLM's own logged answers (paper step S6).
+
+For every cluster finetune trained, the held-out calls (``split == "eval"``) are answered by the
+base model alone (before) and with the adapter (after), greedy by default; with ``--samples K``
+also by self-consistent action generation (K samples, majority vote over valid answers). Answers
+are parsed in the model's tool format and scored by `slmconvert.evaluation` against the logged
+response. OUT holds the records, the upstream JSON files, ``centroids.npy`` and ``eval.json``
+(docs/stage-outputs.md).
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import orjson
+
+from slmconvert import evaluation as ev
+from slmconvert.config import EvalConfig
+from slmconvert.errors import InputError
+from slmconvert.evaluation.generate import generate
+from slmconvert.progress import Progress, StepCounter
+from slmconvert.stagedir import StageInput, StageOutput, StageResult, open_input
+from slmconvert.training import examples as ex
+from slmconvert.training.models import ModelRef, load_model, load_tokenizer
+
+COLUMNS = ["messages", "tools", "response", "cluster_id", "split"]
+FORWARD = ("clusters.json", "selection.json", "finetune.json", "centroids.npy")
+EXAMPLES_SHOWN = 3
+
+
+class Similarity:
+    """Cosine similarity of two texts with the cluster embedder; each text is embedded once."""
+
+    def __init__(self, model: str):
+        from slmconvert.clustering.embed import Embedder
+
+        self.embedder = Embedder(model, cache_dir=None)
+        self.vectors: dict[str, np.ndarray] = {}
+
+    def prime(self, texts: list[str]) -> None:
+        """Embed ``texts`` in one batch ahead of the comparisons."""
+        new = sorted({t for t in texts if t not in self.vectors})
+        if new:
+            self.vectors.update(zip(new, self.embedder.embed(new), strict=True))
+
+    def __call__(self, a: str, b: str) -> float:
+        self.prime([a, b])
+        return float(np.dot(self.vectors[a], self.vectors[b]))
+
+
+def _texts(answers: list[ev.Answer]) -> list[str]:
+    out = []
+    for a in answers:
+        if a.kind == "text":
+            out.append(a.text)
+        for call in a.calls:
+            out.extend(v for v in call.arguments.values() if isinstance(v, str))
+    return out
+
+
+def _read(stage: StageInput, name: str) -> dict:
+    try:
+        return orjson.loads((stage.path / name).read_bytes())
+    except (OSError, orjson.JSONDecodeError):
+        raise InputError(
+            f"{stage.path / name}: missing or not JSON", "rerun `slmconvert finetune`"
+        ) from None
+
+
+def _held_out(stage: StageInput) -> dict[int, list[dict]]:
+    by_cluster: dict[int, list[dict]] = {}
+    for row in stage.read_table(COLUMNS).to_pylist():
+        if row["split"] == "eval" and row["cluster_id"] is not None:
+            by_cluster.setdefault(row["cluster_id"], []).append(row)
+    return by_cluster
+
+
+def _load_tuned(base_model, entry: dict, adapter: Path):
+    if entry["kind"] == "model":
+        from transformers import AutoModelForCausalLM
+
+        return AutoModelForCausalLM.from_pretrained(adapter)
+    from peft import PeftModel
+
+    return PeftModel.from_pretrained(base_model, adapter)
+
+
+def _score_model(model, tokenizer, rows, prompts, refs, fmt, config, similarity, note):
+    """METRICS for greedy answers and, with samples > 1, for the SCG vote; plus the answers."""
+    greedy = generate(
+        model, tokenizer, prompts, batch_size=config.batch_size,
+        max_new_tokens=config.max_new_tokens, seed=config.seed,
+        progress=lambda d, t: note("greedy", d, t),
+    )  # fmt: skip
+    answers = [ev.parse(g[0].text, fmt) for g in greedy]
+    tools = [r["tools"] or [] for r in rows]
+    similarity.prime(_texts(answers) + _texts(refs))
+    metrics = ev.score(
+        list(zip(answers, refs, strict=True)), tools, similarity, config.similarity_threshold,
+        latency_ms=[g[0].latency_ms for g in greedy], generated_tokens=[g[0].tokens for g in greedy],
+    )  # fmt: skip
+    scg = None
+    if config.samples > 1:
+        sampled = generate(
+            model, tokenizer, prompts, batch_size=config.batch_size,
+            max_new_tokens=config.max_new_tokens, samples=config.samples,
+            temperature=config.temperature, top_p=config.top_p, seed=config.seed,
+            progress=lambda d, t: note(f"{config.samples} samples", d, t),
+        )  # fmt: skip
+        voted = [ev.vote([ev.parse(s.text, fmt) for s in group]) for group in sampled]
+        similarity.prime(_texts(voted))
+        scg = ev.score(
+            list(zip(voted, refs, strict=True)), tools, similarity, config.similarity_threshold
+        )
+    return metrics, scg, [g[0].text for g in greedy]
+
+
+def _evaluate(entry, rows, upstream: Path, config, similarity, progress, log) -> dict:
+    cid = entry["id"]
+    adapter = (upstream / entry["path"]).resolve()
+    ref_model = ModelRef(entry["model"], entry["base"], entry.get("tool_format") or "")
+    fmt = ev.parser_for(ref_model.tool_format) if entry.get("native_tools", True) else "hermes"
+    tokenizer = load_tokenizer(ModelRef(entry["model"], str(adapter)))
+    native = entry.get("native_tools", True)
+    prompts = [ex.render_prompt(tokenizer, r, native) for r in rows]
+    refs = [ev.reference_answer(r["response"]) for r in rows]
+
+    def note(phase: str):
+        def inner(what: str, done: int, total: int) -> None:
+            progress(f"eval cluster {cid}: {phase} model, {what}", done, total)
+
+        return inner
+
+    base = load_model(ref_model)
+    before = scg_before = None
+    texts_before: list[str] = []
+    if config.baseline:
+        before, scg_before, texts_before = _score_model(
+            base, tokenizer, rows, prompts, refs, fmt, config, similarity, note("base")
+        )
+    tuned = _load_tuned(base, entry, adapter)
+    after, scg_after, texts_after = _score_model(
+        tuned, tokenizer, rows, prompts, refs, fmt, config, similarity, note("tuned")
+    )
+    if log:
+        log(f"cluster {cid}: scored {len(rows)} held-out calls")
+    kinds: dict[str, int] = {}
+    for r in refs:
+        kinds[r.kind] = kinds.get(r.kind, 0) + 1
+    shown = [
+        {
+            "reference": _reference_text(rows[i]),
+            "before": texts_before[i] if texts_before else None,
+            "after": texts_after[i],
+        }
+        for i in range(min(EXAMPLES_SHOWN, len(rows)))
+    ]
+    return {
+        "id": cid,
+        "label": entry.get("label"),
+        "model": entry["model"],
+        "base": entry["base"],
+        "adapter": str(adapter),
+        "kind": entry["kind"],
+        "tool_format": fmt,
+        "records": len(rows),
+        "answer_kinds": kinds,
+        "before": before,
+        "after": after,
+        "scg": {"before": scg_before, "after": scg_after} if config.samples > 1 else None,
+        "examples": shown,
+    }
+
+
+def _reference_text(row: dict) -> str:
+    resp = row["response"]
+    calls = resp.get("tool_calls") or []
+    if calls:
+        return "\n".join(f"{c['name']}({c['arguments']})" for c in calls)
+    return resp.get("content") or ""
+
+
+def run(
+    input_dir: str | Path,
+    output: str | Path,
+    config: EvalConfig | None = None,
+    *,
+    force: bool = False,
+    progress: Progress | None = None,
+    log=None,
+) -> StageResult:
+    """Score every adapter of the finetune-stage directory ``input_dir`` on its held-out calls.
+
+    ``progress`` shows a bar per cluster and phase; ``log(line)`` receives notes.
+    """
+    import torch
+
+    config = config or EvalConfig()
+    stage = open_input(input_dir, expect=("finetune",))
+    trained = _read(stage, "finetune.json").get("clusters", [])
+    embedder = _read(stage, "clusters.json").get("embedder", {}).get("model", "all-MiniLM-L6-v2")
+    wanted = set(config.clusters) if config.clusters is not None else None
+    if wanted is not None and (unknown := wanted - {t["id"] for t in trained}):
+        raise InputError(
+            f"cluster {sorted(unknown)[0]}: has no adapter in {stage.path}",
+            "known: " + ", ".join(str(t["id"]) for t in trained),
+        )
+    held_out = _held_out(stage)
+    if config.threads:
+        torch.set_num_threads(config.threads)
+    similarity = Similarity(embedder)
+    counter = StepCounter(progress)
+    with StageOutput(
+        output, "eval", config.model_dump(mode="json"), inputs=[stage.as_input_entry()],
+        lineage=stage.lineage, force=force, seed=config.seed,
+        packages=("torch", "transformers", "peft", "sentence-transformers", "jsonschema"),
+    ) as out:  # fmt: skip
+        for name in FORWARD:
+            if (stage.path / name).exists():
+                shutil.copyfile(stage.path / name, out.path / name)
+        out.records().write_table(stage.read_table())
+        results, skipped = [], []
+        for entry in trained:
+            if wanted is not None and entry["id"] not in wanted:
+                continue
+            rows = held_out.get(entry["id"], [])
+            if config.max_eval:
+                rows = rows[: config.max_eval]
+            if not rows:
+                skipped.append({"id": entry["id"], "reason": "no held-out calls"})
+                continue
+            torch.manual_seed(config.seed)
+            results.append(_evaluate(entry, rows, stage.path, config, similarity, counter, log))
+        counter.finish()
+        doc = {
+            "settings": {
+                **config.model_dump(mode="json", include={"samples", "temperature", "top_p"}),
+                "similarity_threshold": config.similarity_threshold,
+                "embedder": embedder,
+            },
+            "clusters": results,
+            "skipped": skipped,
+        }
+        (out.path / "eval.json").write_bytes(orjson.dumps(doc, option=orjson.OPT_INDENT_2))
+        out.counts = {
+            "clusters_scored": len(results),
+            "clusters_skipped": len(skipped),
+            "calls_scored": sum(r["records"] for r in results),
+        }
+        out.metrics = {str(r["id"]): _headline(r) for r in results}
+    return StageResult(out.out, out.manifest)
+
+
+HEADLINE = ("valid_output", "function_name_accuracy", "tool_call_match", "text_similarity_match")
+
+
+def _headline(result: dict) -> dict:
+    pick = {}
+    for side in ("before", "after"):
+        metrics = result.get(side) or {}
+        for name in HEADLINE:
+            if name in metrics:
+                pick[f"{name}_{side}"] = metrics[name]["rate"]
+    return pick

@@ -1,0 +1,234 @@
+"""`finetune`: one adapter per cluster on its train split (paper step S5).
+
+For each cluster select chose a model for (or ``--cluster``), the base is its first candidate or
+``--model``. Records are rendered with the model's chat template and trained with answer-only
+loss (`slmconvert.training`). QLoRA on CUDA, LoRA on CPU, full fine-tuning for tiny models.
+
+Adapters are trained in a work directory next to OUT (``.OUT.work/``) and copied into OUT when
+all clusters are done, so Ctrl-C keeps finished adapters and a rerun resumes: a cluster whose
+adapter exists with the same settings is reused, an interrupted one resumes from its last
+checkpoint. OUT holds the records, ``clusters.json``, ``selection.json``, ``centroids.npy``,
+``adapters/<id>/`` and ``finetune.json`` (docs/stage-outputs.md).
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import orjson
+
+from slmconvert.config import FinetuneConfig
+from slmconvert.errors import InputError
+from slmconvert.progress import Progress, StepCounter
+from slmconvert.stagedir import StageInput, StageOutput, StageResult, hash_json, open_input
+from slmconvert.training import examples as ex
+from slmconvert.training.models import ModelRef, load_tokenizer, resolve
+from slmconvert.training.trainer import pick_method, train
+
+NOISE = -1
+COLUMNS = ["id", "messages", "tools", "response", "cluster_id", "split"]
+UNHASHED = {"clusters", "threads", "allow_unscrubbed", "save_steps"}
+
+
+def _read_json(stage: StageInput, name: str) -> dict:
+    path = stage.path / name
+    try:
+        return orjson.loads(path.read_bytes())
+    except (OSError, orjson.JSONDecodeError):
+        raise InputError(f"{path}: missing or not JSON", "rerun `slmconvert select`") from None
+
+
+def plan(selection: dict, config: FinetuneConfig) -> tuple[list[dict], list[dict]]:
+    """Which clusters to train with which model, and which are skipped with the reason."""
+    todo, skipped = [], []
+    entries = {c["id"]: c for c in selection.get("clusters", [])}
+    wanted = config.clusters if config.clusters is not None else sorted(entries)
+    for cid in wanted:
+        entry = entries.get(cid)
+        if entry is None:
+            known = ", ".join(str(c) for c in sorted(entries))
+            raise InputError(f"cluster {cid}: not in selection.json", f"known clusters: {known}")
+        candidates = entry.get("candidates") or []
+        if cid == NOISE:
+            skipped.append({"id": cid, "reason": "noise stays on the LLM"})
+        elif config.model:
+            todo.append({"id": cid, "label": entry.get("label"), "model": config.model})
+        elif entry.get("decision") != "specialise" or not candidates:
+            skipped.append({"id": cid, "reason": entry.get("reason") or "no candidate model"})
+        else:
+            todo.append({"id": cid, "label": entry.get("label"), "model": candidates[0]["model"]})
+    return todo, skipped
+
+
+def _train_records(stage: StageInput, config: FinetuneConfig) -> dict[int, list[dict]]:
+    by_cluster: dict[int, list[dict]] = {}
+    table = stage.read_table(COLUMNS)
+    for row in table.to_pylist():
+        if row["split"] == "train" and row["cluster_id"] is not None:
+            by_cluster.setdefault(row["cluster_id"], []).append(row)
+    if config.max_train:
+        by_cluster = {c: rows[: config.max_train] for c, rows in by_cluster.items()}
+    return by_cluster
+
+
+def _cluster_hash(config: FinetuneConfig, ref: ModelRef, method: str, rows: list[dict]) -> str:
+    settings = config.model_dump(mode="json", exclude=UNHASHED)
+    ids = [r["id"] for r in rows]
+    return hash_json({"settings": settings, "model": ref.name, "method": method, "ids": ids})
+
+
+def _finished(path: Path, wanted: str) -> dict | None:
+    try:
+        info = orjson.loads((path / "training.json").read_bytes())
+    except (OSError, orjson.JSONDecodeError):
+        return None
+    return info if info.get("config_hash") == wanted else None
+
+
+def _train_one(
+    item: dict,
+    rows: list[dict],
+    config: FinetuneConfig,
+    method: str,
+    work: Path,
+    previous: Path | None,
+    counter: StepCounter,
+    log,
+) -> tuple[dict, Path]:
+    cid = item["id"]
+    ref = resolve(item["model"], log=log)
+    wanted = _cluster_hash(config, ref, method, rows)
+    for done_dir in filter(None, [previous, work / str(cid) / "adapter"]):
+        info = _finished(done_dir, wanted)
+        if info is not None:
+            if log:
+                log(f"cluster {cid}: adapter with the same settings exists, reused")
+            return {**info, "reused": True}, done_dir
+    cluster_work = work / str(cid)
+    if (cluster_work / "config_hash").exists():
+        if (cluster_work / "config_hash").read_text() != wanted:
+            shutil.rmtree(cluster_work)  # settings changed: old checkpoints do not apply
+    cluster_work.mkdir(parents=True, exist_ok=True)
+    (cluster_work / "config_hash").write_text(wanted)
+
+    tokenizer = load_tokenizer(ref)
+    native = ex.template_renders_tools(tokenizer)
+    encoded, truncated, dropped = [], 0, 0
+    for row in rows:
+        e = ex.encode(tokenizer, row, config.max_seq_len, config.overflow, native)
+        if e is None:
+            dropped += 1
+            continue
+        truncated += e.truncated
+        encoded.append(e)
+    if log and (truncated or dropped):
+        log(f"cluster {cid}: {truncated} examples truncated, {dropped} dropped (--max-seq-len)")
+
+    def report(step: int, total: int, loss: float | None) -> None:
+        counter(f"finetune cluster {cid}", step, total)
+
+    adapter = cluster_work / "adapter"
+    result = train(ref, encoded, config, method, cluster_work, adapter, report)
+    info = {
+        "id": cid,
+        "label": item.get("label"),
+        "model": ref.name,
+        "base": ref.base,
+        "tool_format": ref.tool_format,
+        "native_tools": native,
+        "method": method,
+        "kind": "model" if method == "full" else "adapter",
+        "path": f"adapters/{cid}",
+        "config_hash": wanted,
+        "hyperparameters": config.model_dump(mode="json", exclude=UNHASHED | {"model"}),
+        "examples": len(encoded),
+        "overflow": {"truncated": truncated, "dropped": dropped, "policy": config.overflow},
+        "steps": result.steps,
+        "epochs": result.epochs,
+        "loss": result.loss,
+        "final_loss": result.final_loss,
+        "tokens": result.tokens,
+        "tokens_per_s": result.tokens_per_s,
+        "peak_memory_mb": result.peak_memory_mb,
+        "wall_s": result.wall_s,
+        "seed": config.seed,
+        "resumed_from_step": result.resumed_from_step,
+    }
+    (adapter / "training.json").write_bytes(orjson.dumps(info, option=orjson.OPT_INDENT_2))
+    return info, adapter
+
+
+def _copy_forward(stage: StageInput, out: StageOutput) -> None:
+    for name in ("clusters.json", "selection.json", "centroids.npy"):
+        if (stage.path / name).exists():
+            shutil.copyfile(stage.path / name, out.path / name)
+    out.records().write_table(stage.read_table())
+
+
+def run(
+    input_dir: str | Path,
+    output: str | Path,
+    config: FinetuneConfig | None = None,
+    *,
+    force: bool = False,
+    progress: Progress | None = None,
+    log=None,
+) -> StageResult:
+    """Train an adapter per cluster of the select-stage directory ``input_dir``.
+
+    ``progress`` shows a bar per cluster; ``log(line)`` receives notes (reuse, truncation).
+    """
+    config = config or FinetuneConfig()
+    stage = open_input(
+        input_dir, expect=("select",), require_pii=True, allow_unscrubbed=config.allow_unscrubbed
+    )
+    method = pick_method(config.method)
+    todo, skipped = plan(_read_json(stage, "selection.json"), config)
+    records = _train_records(stage, config)
+    output = Path(output)
+    work = output.parent / f".{output.name}.work"
+    with StageOutput(
+        output,
+        "finetune",
+        config.model_dump(mode="json"),
+        inputs=[stage.as_input_entry()],
+        lineage=stage.lineage,
+        force=force,
+        seed=config.seed,
+        packages=("torch", "transformers", "peft", "trl", "bitsandbytes", "accelerate"),
+    ) as out:
+        _copy_forward(stage, out)
+        trained = []
+        counter = StepCounter(progress)
+        for item in todo:
+            rows = records.get(item["id"], [])
+            if not rows:
+                skipped.append({"id": item["id"], "reason": "no training records"})
+                continue
+            previous = output / "adapters" / str(item["id"]) if output.exists() else None
+            info, source = _train_one(item, rows, config, method, work, previous, counter, log)
+            shutil.copytree(source, out.path / "adapters" / str(item["id"]))
+            trained.append(info)
+        counter.finish()
+        doc = {"clusters": trained, "skipped": skipped}
+        (out.path / "finetune.json").write_bytes(orjson.dumps(doc, option=orjson.OPT_INDENT_2))
+        out.counts = {
+            "clusters_trained": sum(not t.get("reused") for t in trained),
+            "clusters_reused": sum(bool(t.get("reused")) for t in trained),
+            "clusters_skipped": len(skipped),
+            "examples": sum(t["examples"] for t in trained),
+            "examples_truncated": sum(t["overflow"]["truncated"] for t in trained),
+            "examples_dropped": sum(t["overflow"]["dropped"] for t in trained),
+        }
+        out.metrics = {
+            str(t["id"]): {
+                k: t[k] for k in ("final_loss", "steps", "tokens_per_s", "peak_memory_mb", "wall_s")
+            }
+            for t in trained
+        }
+        if not trained:
+            out.warnings.append("no cluster was trained: " + "; ".join(
+                f"{s['id']}: {s['reason']}" for s in skipped) )  # fmt: skip
+    shutil.rmtree(work, ignore_errors=True)
+    return StageResult(out.out, out.manifest)

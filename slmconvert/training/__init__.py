@@ -1,0 +1,1 @@
+"""Fine-tuning: model loading, training examples, the trainer."""
