@@ -1,0 +1,209 @@
+"""Serving configs for the promoted clusters: a vLLM multi-LoRA script and a LiteLLM router.
+
+vLLM serves every promoted LoRA adapter of one base model from one server (``--enable-lora
+--lora-modules name=path ...``), one server and port per distinct base; a full fine-tune
+(``kind: model``) gets a server of its own. LiteLLM fronts them: per promoted cluster a model
+group ``cluster-<id>`` that the cluster router sends that cluster's calls to, split between the
+small model and the LLM by the first rollout step, with fallbacks to the LLM.
+"""
+
+from __future__ import annotations
+
+import shlex
+from dataclasses import dataclass
+from pathlib import Path
+
+import orjson
+import yaml
+
+FIRST_PORT = 8000
+LLM_GROUP = "llm"
+# vLLM's accepted --max-lora-rank values (vllm/config/lora.py MaxLoRARanks)
+VLLM_RANKS = (1, 8, 16, 32, 64, 128, 256, 320, 512)
+# slmconvert's tool-call parser (slmconvert.evaluation) -> vLLM --tool-call-parser
+VLLM_PARSERS = {
+    "hermes": "hermes",
+    "llama3": "llama3_json",
+    "mistral": "mistral",
+    "phi4": "phi4_mini_json",
+}
+
+
+@dataclass(frozen=True)
+class Served:
+    """A promoted cluster as served: its names, base model, files and LoRA rank."""
+
+    cluster_id: int
+    lora_name: str
+    base: str
+    path: str  # relative to the deploy directory
+    kind: str  # adapter | model
+    rank: int | None = None
+    tool_calls: bool = False
+    tool_format: str | None = None
+
+
+def lora_name(cluster_id: int) -> str:
+    """The name a promoted cluster's model is served under."""
+    return f"cluster-{cluster_id}"
+
+
+def adapter_rank(adapter_dir: Path, default: int | None = None) -> int | None:
+    """The LoRA rank in a PEFT ``adapter_config.json`` (largest of r and rank_pattern)."""
+    try:
+        config = orjson.loads((adapter_dir / "adapter_config.json").read_bytes())
+    except (OSError, orjson.JSONDecodeError):
+        return default
+    ranks = [config.get("r")] + list((config.get("rank_pattern") or {}).values())
+    ranks = [r for r in ranks if isinstance(r, int) and r > 0]
+    return max(ranks) if ranks else default
+
+
+def tool_parser(tool_format: str | None) -> str | None:
+    """vLLM's ``--tool-call-parser`` for a tool format or parser name (None when unknown)."""
+    from slmconvert.evaluation.toolcalls import parser_for
+
+    return VLLM_PARSERS.get(parser_for(tool_format, default=None) or "")
+
+
+def _tool_flags(members: list[Served]) -> tuple[str, str | None]:
+    """The flags that make vLLM return OpenAI tool_calls, or a comment when none are known."""
+    calling = [m for m in members if m.tool_calls]
+    if not calling:
+        return "", None
+    parser = tool_parser(calling[0].tool_format)
+    if parser is None:
+        return (
+            "",
+            f"# set --enable-auto-tool-choice --tool-call-parser for {calling[0].tool_format}",
+        )
+    return f" --enable-auto-tool-choice --tool-call-parser {parser}", None
+
+
+def vllm_rank(rank: int) -> int:
+    """The smallest --max-lora-rank vLLM accepts that holds ``rank``."""
+    for allowed in VLLM_RANKS:
+        if allowed >= rank:
+            return allowed
+    return rank
+
+
+def _servers(served: list[Served]) -> list[tuple[int, str, list[Served]]]:
+    """``(port, model to serve, clusters on it)``: one per base with adapters, one per model."""
+    groups: dict[str, list[Served]] = {}
+    for item in served:
+        if item.kind == "adapter":
+            groups.setdefault(item.base, []).append(item)
+    out = [(base, members) for base, members in groups.items()]
+    out += [(item.path, [item]) for item in served if item.kind != "adapter"]
+    return [(FIRST_PORT + i, model, members) for i, (model, members) in enumerate(out)]
+
+
+def api_bases(served: list[Served], host: str = "localhost") -> dict[int, str]:
+    """Cluster id → the OpenAI-compatible URL of the vLLM server that serves it."""
+    return {
+        item.cluster_id: f"http://{host}:{port}/v1"
+        for port, _, members in _servers(served)
+        for item in members
+    }
+
+
+def vllm_script(served: list[Served]) -> str:
+    """``serve/vllm.sh``: one ``vllm serve`` per server, run from the deploy directory."""
+    lines = [
+        "#!/usr/bin/env bash",
+        "# Written by `slmconvert deploy`: serves the promoted clusters with vLLM, one server",
+        "# per base model (multi-LoRA), on consecutive ports from 8000. Paths are relative to",
+        "# the deploy directory. Needs `pip install vllm` and a GPU.",
+        "set -euo pipefail",
+        'cd "$(dirname "$0")/.."',
+        "",
+    ]
+    servers = _servers(served)
+    if not servers:
+        lines.append("echo 'no cluster passed its gate; nothing to serve' >&2")
+        return "\n".join(lines) + "\n"
+    for port, model, members in servers:
+        ids = ", ".join(str(m.cluster_id) for m in members)
+        lines.append(f"# clusters {ids}")
+        tools, note = _tool_flags(members)
+        if note:
+            lines.append(note)
+        if members[0].kind == "adapter":
+            rank = vllm_rank(max(m.rank or 16 for m in members))
+            modules = " ".join(shlex.quote(f"{m.lora_name}={m.path}") for m in members)
+            lines.append(
+                f"vllm serve {shlex.quote(model)} --port {port}{tools} --enable-lora "
+                f"--max-loras {len(members)} --max-lora-rank {rank} \\\n"
+                f"  --lora-modules {modules} &"
+            )
+        else:
+            name = shlex.quote(members[0].lora_name)
+            lines.append(
+                f"vllm serve {shlex.quote(model)} --port {port}{tools} --served-model-name {name} &"
+            )
+        lines.append("")
+    lines.append("wait")
+    return "\n".join(lines) + "\n"
+
+
+_LITELLM_HEADER = """\
+# Written by `slmconvert deploy`: a LiteLLM proxy config (`litellm --config serve/litellm.yaml`).
+#
+# LiteLLM cannot tell which task a call belongs to, so the cluster router picks the model group:
+# it embeds the call's signature with router.embedder (rollout.yaml), takes the nearest row of
+# centroids.npy by cosine distance and sends the call to `cluster-<id>` when that cluster is
+# promoted and the distance is within router.distance_bound; every other call goes to `llm`.
+#
+# Each `cluster-<id>` group holds the rollout's first step: at shadow (0 %) only the LLM answers
+# and the router also sends a copy to `slm-cluster-<id>` to score it; between 0 and 100 % the
+# group's two deployments carry `weight`s (LiteLLM's simple-shuffle picks by weight); at 100 %
+# only the small model. To advance a step, edit the weights (rollout.yaml: schedule).
+#
+# Fallbacks: errors and timeouts go to `llm` here. An answer that does not parse, or a tool call
+# that fails its schema, is not an error to LiteLLM: the router must check it and resend to `llm`.
+# Set the LLM's provider prefix and key as LiteLLM expects (e.g. openai/..., api_key).
+"""
+
+
+def litellm_config(
+    served: list[Served],
+    llm_model: str | None,
+    first_percent: int,
+    timeout_ms: int,
+) -> str:
+    """``serve/litellm.yaml``: model groups per promoted cluster, the LLM, fallbacks to it."""
+    llm_params = {"model": llm_model or "os.environ/SLMCONVERT_LLM_MODEL"}
+    bases = api_bases(served)
+    model_list = [{"model_name": LLM_GROUP, "litellm_params": dict(llm_params)}]
+    fallbacks = []
+    for item in served:
+        slm_params = {
+            "model": f"hosted_vllm/{item.lora_name}",
+            "api_base": bases[item.cluster_id],
+            "timeout": timeout_ms / 1000,
+        }
+        group = item.lora_name
+        if first_percent > 0:
+            weight = {} if first_percent == 100 else {"weight": first_percent}
+            model_list.append({"model_name": group, "litellm_params": {**slm_params, **weight}})
+        if first_percent < 100:
+            weight = {} if first_percent == 0 else {"weight": 100 - first_percent}
+            model_list.append({"model_name": group, "litellm_params": {**llm_params, **weight}})
+        model_list.append({"model_name": f"slm-{group}", "litellm_params": dict(slm_params)})
+        fallbacks += [{group: [LLM_GROUP]}, {f"slm-{group}": [LLM_GROUP]}]
+    doc = {
+        "model_list": model_list,
+        "router_settings": {"routing_strategy": "simple-shuffle", "fallbacks": fallbacks},
+    }
+    return _LITELLM_HEADER + dump_yaml(doc)
+
+
+class _NoAliases(yaml.SafeDumper):
+    def ignore_aliases(self, data) -> bool:
+        return True
+
+
+def dump_yaml(doc: dict) -> str:
+    """YAML in document order, without anchors (a shared list is written out twice)."""
+    return yaml.dump(doc, Dumper=_NoAliases, sort_keys=False, allow_unicode=True, width=100)
