@@ -26,6 +26,19 @@ class ModelRef:
     tool_format: str = "hermes <tool_call> JSON"
 
 
+def quiet() -> None:
+    """Silence the libraries' own progress bars and import notices; slmconvert shows progress."""
+    import logging
+
+    logging.getLogger("bitsandbytes").setLevel(logging.ERROR)
+    import datasets
+    import transformers
+
+    datasets.disable_progress_bars()
+    transformers.utils.logging.disable_progress_bar()
+    transformers.utils.logging.set_verbosity_error()
+
+
 def cache_root() -> Path:
     """Where slmconvert keeps built models (``$SLMCONVERT_CACHE`` or ~/.cache/slmconvert)."""
     root = os.environ.get("SLMCONVERT_CACHE")
@@ -88,6 +101,7 @@ def _not_found(ref: ModelRef, exc: Exception) -> InputError:
 
 def load_tokenizer(ref: ModelRef):
     """The model's tokenizer with a pad token (left padding for batched generation)."""
+    quiet()
     from transformers import AutoTokenizer
 
     try:
