@@ -5,7 +5,6 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 # torch goes in first and alone: any other package installed first pulls a CUDA build.
 TORCH  ?= torch==2.13.0
-DEMO   ?= demo-work
 
 .PHONY: install demo test lint format bench clean
 
@@ -20,11 +19,7 @@ $(STAMP): pyproject.toml
 SLM    := HF_HUB_OFFLINE=1 TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS= $(BIN)/slmconvert
 
 demo: install
-	$(SLM) collect examples/logs -o $(DEMO)/01_collect --force
-	$(SLM) pii $(DEMO)/01_collect -o $(DEMO)/02_pii --force --recognizer 'CUSTOMER_ID=CUST-\d{6}'
-	$(SLM) cluster $(DEMO)/02_pii -o $(DEMO)/03_cluster --force
-	$(SLM) select $(DEMO)/03_cluster -o $(DEMO)/04_select --force --gpu-memory-gb 24
-	@echo "demo: stage outputs under $(DEMO)/ (cluster map: $(DEMO)/03_cluster/clusters.png)"
+	$(SLM) run recipes/demo.yaml
 
 test: install
 	$(BIN)/ruff check .
@@ -36,9 +31,7 @@ format: install
 	$(BIN)/ruff format .
 
 bench: install
-	$(BIN)/python bench/collect.py
-	$(BIN)/python bench/pii.py
-	HF_HUB_OFFLINE=1 $(BIN)/python bench/cluster.py
+	HF_HUB_OFFLINE=1 $(BIN)/python bench/run_all.py
 
 clean:
-	rm -rf $(VENV) $(DEMO) .pytest_cache .ruff_cache
+	rm -rf $(VENV) work .pytest_cache .ruff_cache

@@ -339,6 +339,7 @@ def run_recipe(
 
     from slmconvert import recipe as recipes
     from slmconvert.progress import RichProgress
+    from slmconvert.stagedir import StageResult
     from slmconvert.stages import run as stage
 
     loaded = recipes.load(recipe, overrides or [])
@@ -356,6 +357,13 @@ def run_recipe(
         counts = ", ".join(f"{k} {v}" for k, v in list(item.counts.items())[:4])
         table.add_row(item.stage, item.status, f"{item.seconds:.1f}", counts)
     _print([table])
+    deployed = next((item for item in summary.stages if item.stage == "deploy"), None)
+    if deployed is not None:
+        from slmconvert.deploy.render import summary as rollout
+        from slmconvert.stagedir import open_input
+
+        done = open_input(deployed.output, expect=("deploy",))
+        _print(rollout(StageResult(done.path, done.manifest)))
     if summary.report:
         typer.echo(f"report: {summary.report}")
     for note in summary.notes:
