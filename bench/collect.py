@@ -2,21 +2,29 @@
 
 Naive way: ``json.loads`` per line into a pandas DataFrame, then a per-row ``apply`` that runs the
 same format detection and normalisation slmconvert uses (so the comparison measures the
-framework around the parsers, not different parsing rules). Ours: ``slmconvert collect``.
-Each runs in its own process; peak RSS is sampled over the whole process tree.
+framework around the parsers, not different parsing rules). Ours: ``slmconvert collect`` with its
+default settings. Each run is its own process; the two ways alternate ``--repeat`` times on the
+same input, so a busy machine slows both alike, and each pair gives a ratio. Peak RSS (and, on
+the memory input, PSS) is sampled over the whole process tree; CPU seconds are user + system time
+of the tree. Records/s count what each way outputs: every parsed item for the naive way, the
+records left after exact deduplication for ours (so ours also does more work per record it
+counts); the seconds ratio compares the same input.
 
-    python bench/collect.py                  # 200,000 calls, plus a >= 1 GB input for memory
-    python bench/collect.py --calls 20000 --rss-gb 0
+    python bench/collect.py                           # 200,000 calls, plus a >= 1 GB input
+    python bench/collect.py --calls 50000 --repeat 3 --rss-gb 0
 """
 
 from __future__ import annotations
 
 import argparse
+import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import psutil
@@ -45,12 +53,27 @@ print(int(df["records"].map(len).sum()))
 """
 
 
-def measure(cmd: list[str]) -> tuple[float, float, float, str]:
-    """Run ``cmd``; return (seconds, peak RSS and peak PSS of its process tree in MB, stdout).
+@dataclass
+class Run:
+    """One measured process tree."""
+
+    seconds: float
+    cpu: float
+    rss_mb: float
+    pss_mb: float
+    stdout: str
+
+
+def measure(cmd: list[str], pss: bool = False) -> Run:
+    """Run ``cmd``; wall and CPU seconds, peak RSS (and with ``pss``, peak PSS) of its process
+    tree, and its stdout.
 
     PSS splits pages shared between processes (forked workers share the parent's libraries), so
-    it is the fair sum for a process tree; RSS counts shared pages once per process.
+    it is the fair sum for a process tree; RSS counts shared pages once per process. Reading PSS
+    walks the process's page tables, which slows a process holding gigabytes: timed runs read
+    RSS only.
     """
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     root = psutil.Process(proc.pid)
@@ -58,17 +81,19 @@ def measure(cmd: list[str]) -> tuple[float, float, float, str]:
     while proc.poll() is None:
         try:
             tree = [p for p in [root, *root.children(recursive=True)] if p.is_running()]
-            mem = [p.memory_full_info() for p in tree]
+            mem = [p.memory_full_info() if pss else p.memory_info() for p in tree]
             peak = max(peak, sum(m.rss for m in mem))
-            peak_pss = max(peak_pss, sum(m.pss for m in mem))
+            peak_pss = max(peak_pss, sum(m.pss for m in mem)) if pss else 0
         except psutil.Error:
             pass
         time.sleep(0.05)
     out, err = proc.communicate()
     seconds = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if proc.returncode != 0:
         sys.exit(f"benchmark command failed ({proc.returncode}): {' '.join(cmd)}\n{err[-2000:]}")
-    return seconds, peak / 1e6, peak_pss / 1e6, out
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return Run(seconds, cpu, peak / 1e6, peak_pss / 1e6, out)
 
 
 def generate(dest: Path, calls: int, seed: int) -> int:
@@ -85,9 +110,16 @@ def collect_cmd(logs: Path, out: Path) -> list[str]:
     return [sys.executable, "-m", "slmconvert", "collect", str(logs), "-o", str(out), "--force"]
 
 
+def records_in(out: Path) -> int:
+    from slmconvert.stagedir import open_input
+
+    return open_input(out).manifest["counts"]["records"]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=200_000, help="calls in the throughput log")
+    parser.add_argument("--repeat", type=int, default=3, help="alternating runs of each way")
     parser.add_argument(
         "--rss-gb", type=float, default=1.0, help="size of the memory log (0: skip)"
     )
@@ -101,41 +133,57 @@ def main() -> None:
         print(
             f"generated {args.calls:,} calls, {size / 1e6:,.0f} MB in {time.perf_counter() - t0:.0f} s"
         )
+        ours_cmd = collect_cmd(work / "logs", work / "out")
+        naive_cmd = [sys.executable, "-c", NAIVE, str(work / "logs")]
+        pairs: list[tuple[Run, Run]] = []
+        for i in range(args.repeat):
+            # alternate which goes first, so neither always meets the same neighbours
+            first, second = (ours_cmd, naive_cmd) if i % 2 == 0 else (naive_cmd, ours_cmd)
+            a, b = measure(first), measure(second)
+            pairs.append((a, b) if i % 2 == 0 else (b, a))
+        records = records_in(work / "out")
+        naive_records = int(pairs[0][1].stdout.strip())
 
-        ours_s, ours_mb, ours_pss, _ = measure(collect_cmd(work / "logs", work / "out"))
-        from slmconvert.stagedir import open_input
-
-        records = open_input(work / "out").manifest["counts"]["records"]
-        naive_s, naive_mb, naive_pss, naive_out = measure(
-            [sys.executable, "-c", NAIVE, str(work / "logs")]
+        print(
+            f"\n{'run':<5} {'way':<12} {'seconds':>8} {'CPU s':>7} {'records/s':>10} "
+            f"{'peak RSS MB':>12}"
         )
-        naive_rate = int(naive_out.strip()) / naive_s
-        rows = [
-            ("naive (json + pandas apply)", naive_s, naive_rate, naive_mb, naive_pss),
-            ("slmconvert collect", ours_s, records / ours_s, ours_mb, ours_pss),
-        ]
+        ratios, time_ratios, cpu_ratios = [], [], []
+        for i, (ours, naive) in enumerate(pairs, start=1):
+            for name, run, n in (("naive", naive, naive_records), ("slmconvert", ours, records)):
+                print(
+                    f"{i:<5} {name:<12} {run.seconds:>8.1f} {run.cpu:>7.1f} "
+                    f"{n / run.seconds:>10,.0f} {run.rss_mb:>12,.0f}"
+                )
+            ratios.append((records / ours.seconds) / (naive_records / naive.seconds))
+            time_ratios.append(naive.seconds / ours.seconds)
+            cpu_ratios.append(naive.cpu / ours.cpu)
+        print(
+            f"\nrecords: naive {naive_records:,} (every parsed item), ours {records:,} (after dedup)"
+        )
+        for label, values, note in (  # the target last: bench/run_all.py shows the last lines
+            ("CPU seconds, naive / ours", cpu_ratios, ""),
+            ("seconds, naive / ours (same input)", time_ratios, ""),
+            ("records/s, ours / naive", ratios, "  (target >= 5x)"),
+        ):
+            runs = ", ".join(f"{r:.1f}x" for r in values)
+            print(f"{label:<36} {runs}; median {statistics.median(values):.1f}x{note}")
+
         if args.rss_gb > 0:
             big_calls = int(args.calls * args.rss_gb * 1e9 / size) + 1
             big = generate(work / "big", big_calls, args.seed + 1)
-            big_s, big_mb, big_pss, _ = measure(collect_cmd(work / "big", work / "big-out"))
-            big_records = open_input(work / "big-out").manifest["counts"]["records"]
-            label = f"slmconvert collect, {big / 1e9:.2f} GB input"
-            rows.append((label, big_s, big_records / big_s, big_mb, big_pss))
-            serial = [*collect_cmd(work / "big", work / "big-out"), "--workers", "1"]
-            one_s, one_mb, one_pss, _ = measure(serial)
-            rows.append(("  same, --workers 1", one_s, big_records / one_s, one_mb, one_pss))
-
-        print(
-            f"\n{'way':<40} {'seconds':>8} {'records/s':>10} {'peak RSS MB':>12} {'peak PSS MB':>12}"
-        )
-        for name, seconds, rate, mb, pss in rows:
-            print(f"{name:<40} {seconds:>8.1f} {rate:>10,.0f} {mb:>12,.0f} {pss:>12,.0f}")
-        print(f"\nthroughput ratio (ours / naive): {rows[1][2] / rows[0][2]:.1f}x  (target >= 5x)")
-        if args.rss_gb > 0:
-            print(
-                f"peak memory on the {big / 1e9:.2f} GB input: {rows[2][4]:,.0f} MB PSS with "
-                f"workers, {rows[3][3]:,.0f} MB RSS with one process  (target <= 300 MB)"
+            default = measure(collect_cmd(work / "big", work / "big-out"), pss=True)
+            serial = measure(
+                [*collect_cmd(work / "big", work / "big-out"), "--workers", "1"], pss=True
             )
+            big_records = records_in(work / "big-out")
+            print(f"\n{big / 1e9:.2f} GB input, {big_records:,} records:")
+            for name, run in (("default", default), ("--workers 1", serial)):
+                print(
+                    f"  {name:<12} {run.seconds:>7.1f} s {big_records / run.seconds:>9,.0f} "
+                    f"records/s, peak RSS {run.rss_mb:,.0f} MB, peak PSS {run.pss_mb:,.0f} MB"
+                )
+            print("  (target: <= 300 MB)")
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

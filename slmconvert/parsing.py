@@ -9,12 +9,13 @@ ignored items. Results come back in input order, so output is the same with or w
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import sys
 import threading
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -35,10 +36,21 @@ _SIDE: dict[str, Any] = {}
 class ChunkResult:
     """Parsed chunk: records as an Arrow table, per-record stats, bad and ignored items."""
 
-    table: pa.Table  # pickles as Arrow buffers, cheap to send between processes
+    table: pa.Table
     stats: list[tuple]  # (id, format, input_tokens, output_tokens, cost_usd, arguments_valid)
     bad: list[tuple[int, str, str]] = field(default_factory=list)  # (line, field, reason)
     ignored: Counter = field(default_factory=Counter)
+
+    def __getstate__(self) -> dict:
+        # one Arrow IPC stream pickles several times faster than the table's many small buffers
+        sink = pa.BufferOutputStream()
+        with pa.ipc.new_stream(sink, self.table.schema) as writer:
+            writer.write_table(self.table)
+        return {**self.__dict__, "table": sink.getvalue()}
+
+    def __setstate__(self, state: dict) -> None:
+        state["table"] = pa.ipc.open_stream(state["table"]).read_all()
+        self.__dict__.update(state)
 
 
 def _items(items: list[tuple[int, Any]] | tuple[int, bytes]) -> Iterable[tuple[int, Any]]:
@@ -56,6 +68,20 @@ def parse_chunk(
 ) -> ChunkResult:
     """Parse ``items`` of one file with the named parser: ``(line, raw)`` pairs, or a
     ``(first_line, block)`` of JSON Lines bytes."""
+    # A chunk allocates ~100k short-lived, acyclic containers that refcounting frees; the cyclic
+    # collector would rescan them (and everything imported) many times per chunk for nothing.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _parse_chunk(parser_name, file, items)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _parse_chunk(
+    parser_name: str, file: str, items: list[tuple[int, Any]] | tuple[int, bytes]
+) -> ChunkResult:
     from slmconvert import formats
 
     parser = formats.get(parser_name)
@@ -114,17 +140,25 @@ def _exit_with_parent(parent: int) -> None:
 
 
 class ChunkParser:
-    """Parses chunks serially or with ``workers`` processes, yielding results in order."""
+    """Parses chunks in this process, helped by ``workers`` processes; yields results in order.
 
-    def __init__(self, side: dict[str, Any], workers: int = 1, window: int = 4):
+    With workers, each keeps up to ``depth`` chunks queued; when every queue is full the calling
+    process parses the next chunk itself rather than wait, so it works as one more parser
+    between its own reading and writing.
+    """
+
+    def __init__(self, side: dict[str, Any], workers: int = 0, depth: int = 2):
         self.side = side
         self.workers = workers
-        self.window = max(window, workers * 2)
+        self.window = max(1, workers * depth)
         self._pool: ProcessPoolExecutor | None = None
 
     def __enter__(self) -> ChunkParser:
         _init(self.side)
-        if self.workers > 1:
+        if self.workers > 0:
+            # building a table imports pandas (pyarrow checks for it) once here rather than in
+            # every forked worker, which then also shares its pages
+            pa.Table.from_pylist([], schema=SCHEMA)
             method = "fork" if sys.platform.startswith("linux") else "spawn"
             self._pool = ProcessPoolExecutor(
                 self.workers,
@@ -139,16 +173,33 @@ class ChunkParser:
             self._pool.shutdown(cancel_futures=True)
             self._pool = None
 
-    def map(self, jobs: Iterable[tuple[str, str, list[tuple[int, Any]]]]) -> Iterator[ChunkResult]:
-        """Results for ``(format, file, items)`` jobs in order, at most ``window`` in flight."""
+    def map(self, jobs: Iterable[tuple[str, str, Any]]) -> Iterator[ChunkResult]:
+        """Results for ``(format, file, items)`` jobs, in job order."""
         if self._pool is None:
             for job in jobs:
                 yield parse_chunk(*job)
             return
-        pending: list[Future] = []
+        pending: deque[Future | ChunkResult] = deque()  # in job order
+        in_flight = 0
         for job in jobs:
-            pending.append(self._pool.submit(parse_chunk, *job))
-            if len(pending) >= self.window:
-                yield pending.pop(0).result()
-        for future in pending:
-            yield future.result()
+            while pending and _ready(pending[0]):
+                in_flight -= isinstance(pending[0], Future)
+                yield _result(pending.popleft())
+            if in_flight < self.window:
+                pending.append(self._pool.submit(parse_chunk, *job))
+                in_flight += 1
+            else:
+                pending.append(parse_chunk(*job))
+            while len(pending) > 2 * self.window:  # bound memory when the workers fall behind
+                in_flight -= isinstance(pending[0], Future)
+                yield _result(pending.popleft())
+        while pending:
+            yield _result(pending.popleft())
+
+
+def _ready(entry: Future | ChunkResult) -> bool:
+    return not isinstance(entry, Future) or entry.done()
+
+
+def _result(entry: Future | ChunkResult) -> ChunkResult:
+    return entry.result() if isinstance(entry, Future) else entry

@@ -133,11 +133,9 @@ def tool(name: Any, description: Any = None, parameters: Any = None) -> dict:
     return {"name": name, "description": description or None, "parameters": params}
 
 
-def to_timestamp(value: Any) -> str | None:
-    """Normalise epoch seconds/ms/ns or an ISO-8601 string to ISO-8601 UTC (``...Z``); else None."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, bool):
+def to_datetime(value: Any) -> datetime | None:
+    """Epoch seconds/ms/ns or an ISO-8601 string as an aware datetime (naive ISO = UTC); else None."""
+    if value is None or value == "" or isinstance(value, bool):
         return None
     if isinstance(value, int | float):
         seconds = float(value)
@@ -148,26 +146,33 @@ def to_timestamp(value: Any) -> str | None:
         elif seconds > 1e11:
             seconds /= 1e3
         try:
-            moment = datetime.fromtimestamp(seconds, tz=UTC)
+            return datetime.fromtimestamp(seconds, tz=UTC)
         except (OverflowError, OSError, ValueError):
             return None
-    elif isinstance(value, str):
-        text = value.strip()
-        if text.endswith("Z"):
-            text = text[:-1] + "+00:00"
-        try:
-            moment = datetime.fromisoformat(text)
-        except ValueError:
-            try:
-                return to_timestamp(float(value))
-            except ValueError:
-                return None
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=UTC)
-    else:
+    if not isinstance(value, str):
         return None
-    text = moment.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds")
-    return text + "Z"
+    text = value.strip()
+    if text.endswith("Z"):
+        text = text[:-1] + "+00:00"
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        try:
+            return to_datetime(float(value))
+        except ValueError:
+            return None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+
+
+def to_timestamp(value: Any) -> str | None:
+    """Normalise epoch seconds/ms/ns or an ISO-8601 string to ISO-8601 UTC (``...Z``); else None."""
+    moment = to_datetime(value)
+    if moment is None:
+        return None
+    if moment.utcoffset():
+        moment = moment.astimezone(UTC)
+    # an aware isoformat ends in "+00:00" here; swap it for "Z"
+    return moment.isoformat(timespec="microseconds")[:-6] + "Z"
 
 
 def _int_or_none(value: Any) -> int | None:
@@ -188,9 +193,26 @@ def _float_or_none(value: Any) -> float | None:
         return None
 
 
+class SharedTools(list):
+    """A tool list that many records share unchanged (parsers memoise them), carrying its
+    canonical JSON so each record's id does not serialise it again. Never mutate one."""
+
+    __slots__ = ("json",)
+
+    def __init__(self, tools: Iterable[dict] = ()):
+        super().__init__(tools)
+        self.json = orjson.dumps(self, option=orjson.OPT_SORT_KEYS)
+
+
 def record_id(messages: list[dict], tools: list[dict], response: dict) -> str:
     """Stable content hash of a call: the same prompt, tools and answer give the same id."""
-    payload = orjson.dumps([messages, tools, response], option=orjson.OPT_SORT_KEYS)
+    sort = orjson.OPT_SORT_KEYS
+    # the bytes of orjson.dumps([messages, tools, response]), with the tools' part reused
+    tools_json = tools.json if type(tools) is SharedTools else orjson.dumps(tools, option=sort)
+    payload = b"".join(
+        (b"[", orjson.dumps(messages, option=sort), b",", tools_json, b",")
+        + (orjson.dumps(response, option=sort), b"]")
+    )
     return hashlib.blake2b(payload, digest_size=16).hexdigest()
 
 
@@ -226,7 +248,8 @@ def new_record(
         raise BadRecord("response.role", "must be assistant")
     if response["content"] is None and not response["tool_calls"]:
         raise BadRecord("response", "has neither content nor tool calls")
-    tools = list(tools or [])
+    if type(tools) is not SharedTools:
+        tools = list(tools or [])
     valid = _strip_invalid_marks(messages) & _strip_invalid_marks([response])
     return {
         "id": record_id(messages, tools, response),

@@ -12,7 +12,9 @@ import gzip
 import hashlib
 import io
 import os
+import queue
 import sys
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -209,6 +211,46 @@ def iter_blocks(log: LogFile, size: int = 2 << 20) -> Iterator[tuple[int, bytes]
                 block += stream.readline()
             yield number, block
             number += block.count(b"\n")
+
+
+def read_ahead(items: Iterator[Any], depth: int = 2) -> Iterator[Any]:
+    """``items``, produced by a helper thread up to ``depth`` ahead of the consumer.
+
+    File reads, decompression and hashing release the GIL, so they overlap with the
+    consumer's work. An exception raised while producing is raised in the consumer.
+    """
+    entries: queue.Queue = queue.Queue(depth)
+    stop = threading.Event()
+
+    def put(entry: tuple[bool, Any]) -> bool:
+        while not stop.is_set():
+            try:
+                entries.put(entry, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for item in items:
+                if not put((False, item)):
+                    return
+            put((True, None))
+        except BaseException as exc:  # handed to the consumer
+            put((True, exc))
+
+    threading.Thread(target=produce, name="slmconvert-read-ahead", daemon=True).start()
+    try:
+        while True:
+            finished, value = entries.get()
+            if finished:
+                if value is not None:
+                    raise value
+                return
+            yield value
+    finally:
+        stop.set()
 
 
 def _drain(stream: BinaryIO) -> None:

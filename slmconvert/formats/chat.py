@@ -6,7 +6,6 @@ share these converters. ``field`` arguments are paths for error messages, never 
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from slmconvert.errors import BadRecord
@@ -19,7 +18,7 @@ from slmconvert.formats.common import (
     role_of,
     text_of,
 )
-from slmconvert.records import message, to_timestamp, tool_call
+from slmconvert.records import message, to_datetime, tool_call
 
 LC_ROLES = {"human": "user", "ai": "assistant", "system": "system", "tool": "tool"}
 LC_ROLES |= {"function": "tool", "chat": None}
@@ -35,11 +34,10 @@ def obj_at(parent: dict, key: str) -> dict:
 
 def elapsed_ms(start: Any, end: Any) -> float | None:
     """Milliseconds from ``start`` to ``end`` (ISO strings or epoch numbers); None if unknown."""
-    a, b = to_timestamp(start), to_timestamp(end)
+    a, b = to_datetime(start), to_datetime(end)
     if a is None or b is None:
         return None
-    delta = datetime.fromisoformat(b[:-1] + "+00:00") - datetime.fromisoformat(a[:-1] + "+00:00")
-    ms = delta.total_seconds() * 1000
+    ms = (b - a).total_seconds() * 1000
     return ms if ms >= 0 else None
 
 

@@ -13,7 +13,7 @@ from typing import Any
 import orjson
 
 from slmconvert.errors import BadRecord
-from slmconvert.records import message, tool, tool_call
+from slmconvert.records import SharedTools, message, tool, tool_call
 
 TEXT_PART_TYPES = {"text", "input_text", "output_text"}
 ROLE_ALIASES = {"developer": "system", "function": "tool", "human": "user", "ai": "assistant"}
@@ -74,11 +74,11 @@ class Memo:
 
     def __init__(self, size: int = 4096):
         self.size = size
-        self._store: dict[bytes, Any] = {}
+        self._store: dict[tuple[bytes, str], Any] = {}
 
     def get(self, raw: Any, field: str, convert: Callable[[Any, str], Any]) -> Any:
         try:
-            key = orjson.dumps(raw) + field.encode()
+            key = (orjson.dumps(raw), field)
         except TypeError:
             return convert(raw, field)
         hit = self._store.get(key)
@@ -182,7 +182,7 @@ def _convert_tools(raw: Any, field: str) -> list[dict]:
             out.append(tool(fn.get("name"), fn.get("description"), params))
         except BadRecord as exc:
             raise BadRecord(f"{where}.{exc.field.split('.')[-1]}", exc.reason) from None
-    return out
+    return SharedTools(out)
 
 
 def openai_completion(raw: Any, field: str) -> dict:

@@ -11,8 +11,6 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-import orjson
-
 from slmconvert.errors import BadRecord
 from slmconvert.formats.common import openai_messages, openai_tools
 from slmconvert.formats.registry import Ignored, ParseContext, Parser, register
@@ -22,9 +20,10 @@ NOT_MINE = ("request", "response", "completion", "call_type", "custom_id", "inpu
 """Keys that mark another format's object (a request/response pair, litellm, a batch line)."""
 
 
-def _copy(value: Any) -> Any:
-    """An independent deep copy (records must not share dicts; new_record mutates tool calls)."""
-    return orjson.loads(orjson.dumps(value))
+def _copy(messages: list[dict]) -> list[dict]:
+    """Copies of ``messages`` and their tool calls, the dicts new_record mutates (their strings
+    are immutable and may be shared)."""
+    return [{**m, "tool_calls": [dict(c) for c in m["tool_calls"]]} for m in messages]
 
 
 def records_per_turn(
@@ -58,8 +57,8 @@ def records_per_turn(
             yield new_record(
                 source=ctx.source,
                 messages=_copy(messages[:i]),
-                response=_copy(messages[i]),
-                tools=_copy(tools),
+                response=_copy(messages[i : i + 1])[0],
+                tools=tools,
                 **extra,
             )
         except BadRecord as exc:

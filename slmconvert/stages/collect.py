@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import os
 import re
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Iterator
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,7 @@ from slmconvert.stagedir import RecordWriter, StageOutput, StageResult
 MAX_LISTED_BAD = 20
 MAX_UNDETECTED = 20
 CHUNK_LINES = 2_000
+WRITES_IN_FLIGHT = 1
 PARALLEL_BYTES = 32 << 20  # below this, starting worker processes costs more than it saves
 _INDEX = re.compile(r"\[\d+\]")
 
@@ -69,11 +71,16 @@ class Tally:
 
 
 class _Sink:
-    """Deduplicates parsed chunks exactly (in input order) and writes them."""
+    """Deduplicates parsed chunks exactly (in input order) and writes them.
 
-    def __init__(self, writer: RecordWriter, tally: Tally, dedup: bool):
-        self.writer, self.tally, self.dedup = writer, tally, dedup
+    Writes go to ``writing``, a one-thread pool: Parquet encoding releases the GIL, so it runs
+    beside the parsing instead of after it.
+    """
+
+    def __init__(self, writer: RecordWriter, tally: Tally, dedup: bool, writing: Executor):
+        self.writer, self.tally, self.dedup, self.writing = writer, tally, dedup, writing
         self.seen: set[int] = set()
+        self.pending: deque[Future] = deque()
 
     def add(self, file: str, result: ChunkResult) -> None:
         tally = self.tally
@@ -95,7 +102,21 @@ class _Sink:
             table = result.table
             if not all(keep):
                 table = table.filter(pa.array(keep))
-            self.writer.write_table(table)
+            self.pending.append(self.writing.submit(self._write, table))
+            while len(self.pending) > WRITES_IN_FLIGHT:
+                self.pending.popleft().result()
+            pa.default_memory_pool().release_unused()
+
+    def _write(self, table: pa.Table) -> None:
+        self.writer.write_table(table)
+        # Arrow's allocator (mimalloc) keeps freed pages per thread; hand them back to the OS
+        # on both threads, or memory creeps up with every chunk
+        pa.default_memory_pool().release_unused()
+
+    def close(self) -> None:
+        """Wait for every write (and raise the first that failed)."""
+        while self.pending:
+            self.pending.popleft().result()
 
 
 def _index_side_inputs(
@@ -173,7 +194,7 @@ def _line_chunks(
     name = forced.name if forced else None
     undetected: list[tuple[int, Any]] = []
     last_bytes = 0
-    for first, block in sources.iter_blocks(log):
+    for first, block in sources.read_ahead(sources.iter_blocks(log), depth=1):
         if name is None:
             lines = block.split(b"\n")
             for offset, raw in enumerate(lines):
@@ -235,17 +256,21 @@ def run(
     tally = Tally()
     with StageOutput(output, "collect", config.model_dump(), force=force, seed=config.seed) as out:
         side, side_files, data_files = _index_side_inputs(files, forced, tally)
-        sink = _Sink(out.records(config.shard_rows), tally, config.dedup)
         total = sum(f.size or 0 for f in data_files) or None
         progress.start("collect", total=total)
         workers = _workers(config.workers, total)
-        with ChunkParser(side, workers) as chunker:
+        with (
+            ChunkParser(side, workers) as chunker,
+            ThreadPoolExecutor(1, thread_name_prefix="collect-writer") as writing,
+        ):
+            sink = _Sink(out.records(config.shard_rows), tally, config.dedup, writing)
             for log in data_files:
                 jobs = _chunks(log, forced, tally, progress, CHUNK_LINES)
                 for result in chunker.map(jobs):
                     sink.add(log.path, result)
                 if log.detected is None:
                     out.warnings.append(f"{log.path}: empty, no records")
+            sink.close()
         progress.finish()
         _check_quality(tally, config)
         out.inputs = [
@@ -276,13 +301,14 @@ def run(
 
 
 def _workers(setting: int, total_bytes: int | None) -> int:
+    """Worker processes to start beside this one (which parses too); ``--workers 1`` = none."""
     if setting > 0:
-        return setting
-    cores = os.cpu_count() or 1
-    # measured on 2 cores: the reader plus 2 workers ran slower than one process, and the
-    # process tree used ~2x the memory; workers pay off from 4 cores up
-    if total_bytes is None or total_bytes < PARALLEL_BYTES or cores < 4:
-        return 1
+        return setting if setting > 1 else 0
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    # measured on 2 cores: a second parsing process ran slower than one on a busy machine and
+    # took the process tree past 300 MB; workers pay off from 4 cores up
+    if total_bytes is None or total_bytes < PARALLEL_BYTES or (cores or 1) < 4:
+        return 0
     return min(cores - 1, 4)
 
 

@@ -40,7 +40,11 @@ def _read_json(stage: StageInput, name: str) -> dict:
 
 
 def plan(selection: dict, config: FinetuneConfig) -> tuple[list[dict], list[dict]]:
-    """Which clusters to train with which model, and which are skipped with the reason."""
+    """Which clusters to train with which model, and which are skipped with the reason.
+
+    By default the clusters select chose a model for, each with its first candidate;
+    ``--model`` swaps the model, ``--cluster`` names the clusters (select's decision aside).
+    """
     todo, skipped = [], []
     entries = {c["id"]: c for c in selection.get("clusters", [])}
     wanted = config.clusters if config.clusters is not None else sorted(entries)
@@ -50,11 +54,13 @@ def plan(selection: dict, config: FinetuneConfig) -> tuple[list[dict], list[dict
             known = ", ".join(str(c) for c in sorted(entries))
             raise InputError(f"cluster {cid}: not in selection.json", f"known clusters: {known}")
         candidates = entry.get("candidates") or []
+        chosen = entry.get("decision") == "specialise" and candidates
+        named = config.clusters is not None  # --cluster overrides select's decision
         if cid == NOISE:
             skipped.append({"id": cid, "reason": "noise stays on the LLM"})
-        elif config.model:
+        elif config.model and (chosen or named):
             todo.append({"id": cid, "label": entry.get("label"), "model": config.model})
-        elif entry.get("decision") != "specialise" or not candidates:
+        elif not chosen:
             skipped.append({"id": cid, "reason": entry.get("reason") or "no candidate model"})
         else:
             todo.append({"id": cid, "label": entry.get("label"), "model": candidates[0]["model"]})

@@ -22,7 +22,7 @@ EXPECTED = {
     "NVIDIA-Nemotron-Nano-9B-v2": (9.0, 131072, "nvidia-open-model-license", True),
     "Llama-3.1-8B-Instruct": (8.03, 131072, "llama3.1", True),
     "Mistral-7B-Instruct-v0.3": (7.25, 32768, "apache-2.0", True),
-    "tiny-test": (0.003, 2048, "apache-2.0", True),
+    "tiny-test": (0.001, 2048, "apache-2.0", True),
 }
 
 

@@ -81,3 +81,14 @@ def test_malformed_pairs_name_the_field(mutate, field):
         parse(obj)
     assert err.value.field == field
     assert "ORD-2025" not in str(err.value)
+
+
+def test_the_id_hashes_the_canonical_json_of_prompt_tools_and_answer():
+    import hashlib
+
+    import orjson
+
+    first, again = parse(FLYWHEEL)[0], parse(FLYWHEEL)[0]  # the second reuses memoised tools
+    plain = [first["messages"], [dict(t) for t in first["tools"]], first["response"]]
+    payload = orjson.dumps(plain, option=orjson.OPT_SORT_KEYS)
+    assert first["id"] == again["id"] == hashlib.blake2b(payload, digest_size=16).hexdigest()

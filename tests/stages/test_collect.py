@@ -290,3 +290,20 @@ def test_parser_workers_exit_when_the_reader_is_killed(tmp_path):
     proc.wait()
     gone, alive = psutil.wait_procs(workers, timeout=10)
     assert alive == []
+
+
+def test_worker_processes_give_the_same_output_as_one_process(tmp_path):
+    # ~6 blocks of lines, so the parsing is shared between this process and the workers
+    lines = [flywheel_line(i % 2500) for i in range(3000)]  # the last 500 repeat the first 500
+    lines[1700] = b"{not json"
+    log = write_jsonl(tmp_path / "big.jsonl", lines)
+
+    one = collect.run([str(log)], tmp_path / "one", CollectConfig(workers=1))
+    many = collect.run([str(log)], tmp_path / "many", CollectConfig(workers=2))
+
+    assert one.manifest["counts"]["duplicates"] == 500
+    assert one.manifest["counts"]["bad"] == 1
+    assert many.manifest["counts"] == one.manifest["counts"]
+    assert (
+        open_input(tmp_path / "many").read_table().equals(open_input(tmp_path / "one").read_table())
+    )

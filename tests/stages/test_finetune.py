@@ -173,3 +173,24 @@ def test_auto_is_lora_on_cpu():
 def test_it_needs_a_select_directory(example_stages, tmp_path):
     with pytest.raises(InputError, match="select"):
         finetune.run(example_stages["cluster"], tmp_path / "out")
+
+
+def test_model_swaps_the_base_while_cluster_picks_the_clusters():
+    selection = {
+        "clusters": [
+            {"id": 0, "decision": "specialise", "candidates": [{"model": "Qwen3-0.6B"}]},
+            {"id": 1, "decision": "stay_on_llm", "reason": "too few records", "candidates": []},
+            {"id": -1, "decision": "stay_on_llm", "candidates": []},
+        ]
+    }
+    todo, skipped = finetune.plan(selection, FinetuneConfig())
+    assert [(t["id"], t["model"]) for t in todo] == [(0, "Qwen3-0.6B")]
+    assert {s["id"]: s["reason"] for s in skipped}[1] == "too few records"
+
+    todo, _ = finetune.plan(selection, FinetuneConfig(model="my/model"))
+    assert [(t["id"], t["model"]) for t in todo] == [(0, "my/model")]
+
+    todo, _ = finetune.plan(selection, FinetuneConfig(model="my/model", clusters=[1]))
+    assert [(t["id"], t["model"]) for t in todo] == [(1, "my/model")]
+    with pytest.raises(InputError, match="cluster 7: not in selection.json"):
+        finetune.plan(selection, FinetuneConfig(clusters=[7]))

@@ -1,0 +1,109 @@
+"""The demo recipe end to end: example logs → collect … deploy → report, as `make demo` runs it.
+
+CI-sized: the tiny model is pre-trained for 200 steps instead of 500 (built into a private
+``$SLMCONVERT_CACHE``, where `tiny-test` resolves to it) and fine-tuned for 80 steps instead of
+400, on 30 held-out calls. That teaches the tool-call format but not yet the routing
+decision (the full demo reaches ~0.86 function-name accuracy), so the gate here is on valid
+output. Takes a few minutes on 2 cores.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import orjson
+import pytest
+import yaml
+
+from slmconvert.deploy import rollout
+from slmconvert.testing.tiny_model import build_tiny_model
+from slmconvert.training.models import TINY_REVISION
+
+ROOT = Path(__file__).resolve().parents[2]
+STAGES = ["collect", "pii", "cluster", "select", "finetune", "eval", "deploy"]
+
+
+def run_demo(work: Path):
+    """`slmconvert run recipes/demo.yaml` with the CI-sized settings."""
+    from typer.testing import CliRunner
+
+    from slmconvert.cli import app
+
+    args = [
+        "run", ROOT / "recipes" / "demo.yaml", "--workdir", work,
+        "--set", "finetune.max_steps=80",
+        "--set", "eval.max_eval=30", "--set", "eval.max_new_tokens=64",
+        "--set", "deploy.gate_metric=valid_output", "--set", "deploy.gate_threshold=0.8",
+    ]  # fmt: skip
+    result = CliRunner().invoke(app, [str(a) for a in args])
+    assert result.exit_code == 0, result.stderr
+    return result
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    root = tmp_path_factory.mktemp("demo")
+    cache, previous = root / "cache", os.environ.get("SLMCONVERT_CACHE")
+    os.environ["SLMCONVERT_CACHE"] = str(cache)
+    try:
+        build_tiny_model(cache / "models" / f"tiny-{TINY_REVISION}", pretrain_steps=200)
+        yield root / "work", run_demo(root / "work")
+    finally:
+        if previous is None:
+            os.environ.pop("SLMCONVERT_CACHE")
+        else:
+            os.environ["SLMCONVERT_CACHE"] = previous
+
+
+def stage_dir(work: Path, name: str) -> Path:
+    return work / f"{STAGES.index(name) + 1:02d}_{name}"
+
+
+def test_every_stage_ran_into_its_numbered_directory(demo):
+    work, result = demo[0], demo[1]
+    for name in STAGES:
+        manifest = orjson.loads((stage_dir(work, name) / "manifest.json").read_bytes())
+        assert manifest["stage"] == name
+    assert "report:" in result.stdout
+
+
+def test_the_routing_adapter_beats_its_base_model(demo):
+    work = demo[0]
+    doc = orjson.loads((stage_dir(work, "eval") / "eval.json").read_bytes())
+    [routing] = [c for c in doc["clusters"] if c["answer_kinds"].get("tool_calls")]
+    before, after = routing["before"], routing["after"]
+    assert after["valid_output"]["rate"] > before["valid_output"]["rate"]
+    assert after["schema_valid"]["rate"] >= before["schema_valid"]["rate"]
+    assert after["function_name_accuracy"]["k"] >= before["function_name_accuracy"]["k"]
+
+
+def test_the_rollout_promotes_a_cluster_and_keeps_noise_on_the_llm(demo):
+    work, result = demo[0], demo[1]
+    deploy = stage_dir(work, "deploy")
+    doc = yaml.safe_load((deploy / "rollout.yaml").read_text())
+    rollout.validate(doc)
+    decisions = {c["id"]: c["decision"] for c in doc["clusters"]}
+    assert "promote" in decisions.values()
+    assert decisions[-1] == "stay_on_llm"
+    promoted = [c for c in doc["clusters"] if c["decision"] == "promote"]
+    assert all((deploy / c["adapter"]).is_dir() for c in promoted)
+    assert all(c["savings"]["saving_usd"] is not None for c in promoted)
+    assert "promote" in result.stdout  # the rollout summary ends the run
+
+
+def test_the_report_shows_every_section_with_charts(demo):
+    work = demo[0]
+    page = (work / "report.html").read_text()
+    for heading in ("Clusters", "Fine-tuning", "Evaluation", "Rollout and savings"):
+        assert f"<h2>{heading}</h2>" in page
+    assert "not run yet" not in page
+    assert page.count("data:image/png;base64,") >= 3
+
+
+def test_a_second_run_is_all_cached(demo):
+    work = demo[0]
+    before = {n: (stage_dir(work, n) / "manifest.json").read_bytes() for n in STAGES}
+    again = run_demo(work)
+    assert again.stdout.count("cached") >= len(STAGES)
+    assert before == {n: (stage_dir(work, n) / "manifest.json").read_bytes() for n in STAGES}
