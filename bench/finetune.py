@@ -61,7 +61,9 @@ def qwen3_shaped(tiny: Path, out: Path) -> Path:
     from transformers import Qwen3Config, Qwen3ForCausalLM
 
     torch.manual_seed(0)
-    model = Qwen3ForCausalLM(Qwen3Config(**QWEN3_06B)).to(torch.bfloat16)
+    model = Qwen3ForCausalLM(Qwen3Config(**QWEN3_06B))
+    if torch.cuda.is_available():  # fp32 on CPU: what LoRA there trains against
+        model = model.to(torch.bfloat16)
     model.save_pretrained(out)
     for name in ("tokenizer.json", "tokenizer_config.json", "chat_template.jinja"):
         if (tiny / name).exists():
