@@ -52,7 +52,9 @@ def example_stages(tmp_path_factory) -> dict[str, Path]:
     pii.run(dirs["collect"], dirs["pii"], PiiConfig(recognizers=[recognizer]))
     cluster.run(dirs["pii"], dirs["cluster"])
     select.run(
-        dirs["cluster"], dirs["select"], SelectConfig(models=["tiny-test"], include_test_models=True)
+        dirs["cluster"],
+        dirs["select"],
+        SelectConfig(models=["tiny-test"], include_test_models=True),
     )
     return dirs
 

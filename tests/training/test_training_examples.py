@@ -105,4 +105,5 @@ def test_overlong_examples_are_dropped_or_truncated_from_the_left(tokenizer):
     cut = encode(tokenizer, record, max_len=limit, overflow="truncate")
     assert cut.truncated and len(cut.input_ids) == limit
     assert answer_text(tokenizer, cut) == answer_text(tokenizer, full)
-    assert encode(tokenizer, record, max_len=5, overflow="truncate") is None  # answer alone too long
+    # an answer longer than the limit on its own cannot be truncated
+    assert encode(tokenizer, record, max_len=5, overflow="truncate") is None
