@@ -107,6 +107,8 @@ def _help(model, name: str) -> str:
     """A setting's help text with its default, from the config model."""
     field = model.model_fields[name]
     default = field.default
+    if default is None or "default" in (field.description or ""):
+        return field.description or ""
     shown = ",".join(map(str, default)) if isinstance(default, list) else default
     return f"{field.description} (default: {shown})"
 
