@@ -100,6 +100,19 @@ class StageInput:
     def as_input_entry(self) -> dict:
         return {"path": str(self.path), "stage": self.stage, "manifest_hash": self.manifest_hash}
 
+    def read_json(self, name: str, hint: str) -> dict:
+        """The JSON object in file ``name`` of this directory; a one-line InputError otherwise."""
+        path = self.path / name
+        if not path.is_file():
+            raise InputError(f"{path}: missing", hint)
+        try:
+            doc = orjson.loads(path.read_bytes())
+        except orjson.JSONDecodeError:
+            raise InputError(f"{path}: not valid JSON", hint) from None
+        if not isinstance(doc, dict):
+            raise InputError(f"{path}: not a JSON object", hint)
+        return doc
+
 
 def open_input(
     path: str | Path,
@@ -221,6 +234,14 @@ class StageOutput:
     @property
     def config_hash(self) -> str:
         return hash_json(self.config)
+
+    def copy_forward(self, source: StageInput, names: tuple[str, ...] = ()) -> None:
+        """Copy ``source``'s Parquet shards unchanged, and those of ``names`` it has."""
+        for shard in source.data_files():
+            shutil.copyfile(shard, self.data_dir / shard.name)
+        for name in names:
+            if (source.path / name).exists():
+                shutil.copyfile(source.path / name, self.path / name)
 
     def records(self, shard_rows: int = 50_000) -> RecordWriter:
         """The record writer for this output (created on first use)."""

@@ -35,22 +35,9 @@ HINTS = {
 }
 
 
-def _read(stage: StageInput, name: str) -> dict:
-    path = stage.path / name
-    if not path.is_file():
-        raise InputError(f"{path}: missing", HINTS[name])
-    try:
-        doc = orjson.loads(path.read_bytes())
-    except orjson.JSONDecodeError:
-        raise InputError(f"{path}: not valid JSON", HINTS[name]) from None
-    if not isinstance(doc, dict):
-        raise InputError(f"{path}: not a JSON object", HINTS[name])
-    return doc
-
-
 def read_docs(stage: StageInput) -> EvalDocs:
     """The four JSON files deploy reads, checked for the fields it relies on."""
-    docs = EvalDocs(*(_read(stage, name) for name in HINTS))
+    docs = EvalDocs(*(stage.read_json(name, hint) for name, hint in HINTS.items()))
     path = stage.path / "clusters.json"
     clusters = docs.clusters.get("clusters")
     if not isinstance(clusters, list) or not all(

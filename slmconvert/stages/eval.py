@@ -10,7 +10,6 @@ response. OUT holds the records, the upstream JSON files, ``centroids.npy`` and 
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -58,15 +57,6 @@ def _texts(answers: list[ev.Answer]) -> list[str]:
         for call in a.calls:
             out.extend(v for v in call.arguments.values() if isinstance(v, str))
     return out
-
-
-def _read(stage: StageInput, name: str) -> dict:
-    try:
-        return orjson.loads((stage.path / name).read_bytes())
-    except (OSError, orjson.JSONDecodeError):
-        raise InputError(
-            f"{stage.path / name}: missing or not JSON", "rerun `slmconvert finetune`"
-        ) from None
 
 
 def _held_out(stage: StageInput) -> dict[int, list[dict]]:
@@ -121,9 +111,10 @@ def _evaluate(entry, rows, upstream: Path, config, similarity, progress, log) ->
     cid = entry["id"]
     adapter = (upstream / entry["path"]).resolve()
     ref_model = ModelRef(entry["model"], entry["base"], entry.get("tool_format") or "")
-    fmt = ev.parser_for(ref_model.tool_format) if entry.get("native_tools", True) else "hermes"
-    tokenizer = load_tokenizer(ModelRef(entry["model"], str(adapter)))
     native = entry.get("native_tools", True)
+    # templates without tools were trained on the Hermes fallback (training/examples.py)
+    fmt = ev.parser_for(ref_model.tool_format) if native else "hermes"
+    tokenizer = load_tokenizer(ModelRef(entry["model"], str(adapter)))
     prompts = [ex.render_prompt(tokenizer, r, native) for r in rows]
     refs = [ev.reference_answer(r["response"]) for r in rows]
 
@@ -199,8 +190,10 @@ def run(
 
     config = config or EvalConfig()
     stage = open_input(input_dir, expect=("finetune",))
-    trained = _read(stage, "finetune.json").get("clusters", [])
-    embedder = _read(stage, "clusters.json").get("embedder", {}).get("model", "all-MiniLM-L6-v2")
+    hint = "rerun `slmconvert finetune`"
+    trained = stage.read_json("finetune.json", hint).get("clusters", [])
+    embedder = stage.read_json("clusters.json", hint).get("embedder", {})
+    embedder = embedder.get("model", "all-MiniLM-L6-v2")
     wanted = set(config.clusters) if config.clusters is not None else None
     if wanted is not None and (unknown := wanted - {t["id"] for t in trained}):
         raise InputError(
@@ -217,10 +210,7 @@ def run(
         lineage=stage.lineage, force=force, seed=config.seed,
         packages=("torch", "transformers", "peft", "sentence-transformers", "jsonschema"),
     ) as out:  # fmt: skip
-        for name in FORWARD:
-            if (stage.path / name).exists():
-                shutil.copyfile(stage.path / name, out.path / name)
-        out.records().write_table(stage.read_table())
+        out.copy_forward(stage, FORWARD)
         results, skipped = [], []
         for entry in trained:
             if wanted is not None and entry["id"] not in wanted:

@@ -28,15 +28,8 @@ from slmconvert.training.trainer import pick_method, train
 
 NOISE = -1
 COLUMNS = ["id", "messages", "tools", "response", "cluster_id", "split"]
+FORWARD = ("clusters.json", "selection.json", "centroids.npy")
 UNHASHED = {"clusters", "threads", "allow_unscrubbed", "save_steps"}
-
-
-def _read_json(stage: StageInput, name: str) -> dict:
-    path = stage.path / name
-    try:
-        return orjson.loads(path.read_bytes())
-    except (OSError, orjson.JSONDecodeError):
-        raise InputError(f"{path}: missing or not JSON", "rerun `slmconvert select`") from None
 
 
 def plan(selection: dict, config: FinetuneConfig) -> tuple[list[dict], list[dict]]:
@@ -135,7 +128,7 @@ def _train_one(
         counter(f"finetune cluster {cid}", step, total)
 
     adapter = cluster_work / "adapter"
-    result = train(ref, encoded, config, method, cluster_work, adapter, report)
+    result = train(ref, encoded, config, method, cluster_work, adapter, report, tokenizer)
     info = {
         "id": cid,
         "label": item.get("label"),
@@ -165,13 +158,6 @@ def _train_one(
     return info, adapter
 
 
-def _copy_forward(stage: StageInput, out: StageOutput) -> None:
-    for name in ("clusters.json", "selection.json", "centroids.npy"):
-        if (stage.path / name).exists():
-            shutil.copyfile(stage.path / name, out.path / name)
-    out.records().write_table(stage.read_table())
-
-
 def run(
     input_dir: str | Path,
     output: str | Path,
@@ -190,7 +176,7 @@ def run(
         input_dir, expect=("select",), require_pii=True, allow_unscrubbed=config.allow_unscrubbed
     )
     method = pick_method(config.method)
-    todo, skipped = plan(_read_json(stage, "selection.json"), config)
+    todo, skipped = plan(stage.read_json("selection.json", "rerun `slmconvert select`"), config)
     records = _train_records(stage, config)
     output = Path(output)
     work = output.parent / f".{output.name}.work"
@@ -204,7 +190,7 @@ def run(
         seed=config.seed,
         packages=("torch", "transformers", "peft", "trl", "bitsandbytes", "accelerate"),
     ) as out:
-        _copy_forward(stage, out)
+        out.copy_forward(stage, FORWARD)
         trained = []
         counter = StepCounter(progress)
         for item in todo:

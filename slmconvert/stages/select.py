@@ -222,14 +222,9 @@ class ClusterStats:
 
 
 def _clusters_doc(stage: StageInput) -> dict:
-    path = stage.path / "clusters.json"
-    if not path.is_file():
-        raise InputError(f"{path}: missing", "rerun `slmconvert cluster`")
-    try:
-        doc = orjson.loads(path.read_bytes())
-    except orjson.JSONDecodeError:
-        raise InputError(f"{path}: not valid JSON", "rerun `slmconvert cluster`") from None
-    if not isinstance(doc, dict) or not isinstance(doc.get("clusters"), list):
+    doc = stage.read_json("clusters.json", "rerun `slmconvert cluster`")
+    if not isinstance(doc.get("clusters"), list):
+        path = stage.path / "clusters.json"
         raise InputError(f"{path}: field 'clusters' missing", "rerun `slmconvert cluster`")
     return doc
 

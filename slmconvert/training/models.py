@@ -100,7 +100,7 @@ def _not_found(ref: ModelRef, exc: Exception) -> InputError:
 
 
 def load_tokenizer(ref: ModelRef):
-    """The model's tokenizer with a pad token (left padding for batched generation)."""
+    """The model's tokenizer, with the end-of-sequence token as pad token when it has none."""
     quiet()
     from transformers import AutoTokenizer
 
@@ -136,7 +136,7 @@ def load_model(ref: ModelRef, *, quantize_4bit: bool = False, dtype=None):
         kwargs["dtype"] = dtype
     try:
         return AutoModelForCausalLM.from_pretrained(ref.base, **kwargs)
-    except (OSError, ValueError) as exc:
-        if "does not appear to have" in str(exc) or isinstance(exc, OSError):
-            raise _not_found(ref, exc) from None
+    except OSError as exc:
+        raise _not_found(ref, exc) from None
+    except ValueError as exc:
         raise StageError(f"model {ref.name}: cannot be loaded ({type(exc).__name__})") from None

@@ -121,10 +121,12 @@ def train(
     work: Path,
     out_dir: Path,
     progress=None,
+    tokenizer=None,
 ) -> TrainResult:
     """Fine-tune ``ref`` on ``examples`` and save the adapter (or model) and tokenizer to ``out_dir``.
 
-    ``progress(step, total, loss)`` is called as training goes.
+    ``progress(step, total, loss)`` is called as training goes; ``tokenizer`` is the one the
+    examples were encoded with (loaded from ``ref`` when not given).
     """
     import torch
     from datasets import Dataset
@@ -135,7 +137,7 @@ def train(
     cuda = method == "qlora" or cuda_available()
     torch.set_num_threads(config.threads or os.cpu_count() or 1)
     torch.manual_seed(config.seed)
-    tokenizer = load_tokenizer(ref)
+    tokenizer = tokenizer or load_tokenizer(ref)
     model = load_model(ref, quantize_4bit=method == "qlora")
     model = _wrap(model, method, config)
     data = Dataset.from_dict(
