@@ -2,41 +2,12 @@
 
 from __future__ import annotations
 
-import difflib
-
 import numpy as np
 import pytest
+from eval_tools import TOOLS, ratio
 
 from slmconvert import evaluation as ev
-from slmconvert.records import message, tool, tool_call
-
-TOOLS = [
-    tool(
-        "ToOrderStatusAssistant",
-        None,
-        {
-            "type": "object",
-            "properties": {"query": {"type": "string"}, "user_id": {"type": "string"}},
-            "required": ["query", "user_id"],
-        },
-    ),
-    tool(
-        "track_shipment",
-        None,
-        {
-            "type": "object",
-            "properties": {
-                "carrier": {"enum": ["UPS", "FedEx", "USPS", "DHL"], "type": "string"},
-                "tracking_number": {"type": "string"},
-            },
-            "required": ["tracking_number", "carrier"],
-        },
-    ),
-]
-
-
-def ratio(a: str, b: str) -> float:
-    return difflib.SequenceMatcher(None, a.lower(), b.lower()).ratio()
+from slmconvert.records import message, tool_call
 
 
 def logged(name: str | None = None, text: str | None = None, **arguments) -> ev.Answer:
