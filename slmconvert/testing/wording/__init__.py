@@ -1,0 +1,1 @@
+"""The example traffic's word tables, one module per task (plus the shared catalogue)."""
