@@ -2,8 +2,8 @@
 
 A chunk is a list of ``(line, raw)`` where raw is JSON bytes or an already decoded object, or a
 ``(first_line, block)`` of JSON Lines bytes that the worker splits itself. The
-result carries an Arrow table of the records (cheap to send between processes), one small
-stats tuple per record (for exact deduplication and the tally in the parent), and the bad and
+result carries an Arrow table of the records (cheap to send between processes), one
+deduplication key per record (the parent deduplicates and tallies), and the bad and
 ignored items. Results come back in input order, so output is the same with or without workers.
 """
 
@@ -34,10 +34,10 @@ _SIDE: dict[str, Any] = {}
 
 @dataclass
 class ChunkResult:
-    """Parsed chunk: records as an Arrow table, per-record stats, bad and ignored items."""
+    """Parsed chunk: records as an Arrow table, a dedup key per record, bad and ignored items."""
 
     table: pa.Table
-    stats: list[tuple]  # (id, format, input_tokens, output_tokens, cost_usd, arguments_valid)
+    keys: list[int]  # the first 64 bits of each record's id
     bad: list[tuple[int, str, str]] = field(default_factory=list)  # (line, field, reason)
     ignored: Counter = field(default_factory=Counter)
 
@@ -111,18 +111,8 @@ def _parse_chunk(
                 ignored[item.reason] += 1
             elif isinstance(item, BadRecord):
                 bad.append((line, item.field, item.reason))
-    stats = [
-        (
-            r["id"],
-            r["source"]["format"],
-            r["usage"]["input_tokens"],
-            r["usage"]["output_tokens"],
-            r["cost_usd"],
-            r["arguments_valid"],
-        )
-        for r in records
-    ]
-    return ChunkResult(pa.Table.from_pylist(records, schema=SCHEMA), stats, bad, ignored)
+    keys = [int(r["id"][:16], 16) for r in records]
+    return ChunkResult(pa.Table.from_pylist(records, schema=SCHEMA), keys, bad, ignored)
 
 
 def _init(side: dict[str, Any], parent: int | None = None) -> None:

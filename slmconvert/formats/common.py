@@ -72,7 +72,7 @@ class Memo:
     records: callers must not mutate them.
     """
 
-    def __init__(self, size: int = 4096):
+    def __init__(self, size: int = 512):
         self.size = size
         self._store: dict[tuple[bytes, str], Any] = {}
 

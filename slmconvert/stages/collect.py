@@ -18,9 +18,11 @@ from typing import Any
 
 import orjson
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from slmconvert import formats, sources
 from slmconvert.config import CollectConfig
+from slmconvert.dedup import SeenKeys
 from slmconvert.errors import BadRecord, InputError
 from slmconvert.formats.registry import Parser
 from slmconvert.parsing import ChunkParser, ChunkResult
@@ -58,16 +60,19 @@ class Tally:
         if len(self.bad_examples) < MAX_LISTED_BAD:
             self.bad_examples.append(f"{file}:{line}: {where}: {reason}")
 
-    def add_stats(self, fmt: str, input_tokens, output_tokens, cost_usd, arguments_valid) -> None:
-        self.records += 1
-        self.by_format[fmt] += 1
-        self.input_tokens += input_tokens or 0
-        self.output_tokens += output_tokens or 0
-        if cost_usd is not None:
-            self.cost_usd += cost_usd
-            self.cost_known += 1
-        if not arguments_valid:
-            self.invalid_arguments += 1
+    def add_table(self, table: pa.Table) -> None:
+        """Count the records of ``table`` (kept, i.e. not duplicates)."""
+        self.records += table.num_rows
+        formats_ = pc.value_counts(table["source"].combine_chunks().field("format"))
+        for entry in formats_.tolist():
+            self.by_format[entry["values"]] += entry["counts"]
+        usage = table["usage"].combine_chunks()
+        self.input_tokens += pc.sum(usage.field("input_tokens")).as_py() or 0
+        self.output_tokens += pc.sum(usage.field("output_tokens")).as_py() or 0
+        cost = table["cost_usd"]
+        self.cost_usd += pc.sum(cost).as_py() or 0.0
+        self.cost_known += len(cost) - cost.null_count
+        self.invalid_arguments += table.num_rows - pc.sum(table["arguments_valid"]).as_py()
 
 
 class _Sink:
@@ -79,7 +84,7 @@ class _Sink:
 
     def __init__(self, writer: RecordWriter, tally: Tally, dedup: bool, writing: Executor):
         self.writer, self.tally, self.dedup, self.writing = writer, tally, dedup, writing
-        self.seen: set[int] = set()
+        self.seen = SeenKeys()
         self.pending: deque[Future] = deque()
 
     def add(self, file: str, result: ChunkResult) -> None:
@@ -87,21 +92,15 @@ class _Sink:
         for line, where, reason in result.bad:
             tally.add_bad(file, line, where, reason)
         tally.ignored_by_reason.update(result.ignored)
-        keep = []
-        for stats in result.stats:
-            # 64 bits of the content hash per record keep memory flat on large logs
-            key = int(stats[0][:16], 16)
-            if self.dedup and key in self.seen:
-                tally.duplicates += 1
-                keep.append(False)
-                continue
-            self.seen.add(key)
-            tally.add_stats(*stats[1:])
-            keep.append(True)
-        if result.stats:
-            table = result.table
-            if not all(keep):
-                table = table.filter(pa.array(keep))
+        table = result.table
+        if self.dedup and result.keys:
+            keep = self.seen.first_seen(result.keys)
+            kept = sum(keep)
+            tally.duplicates += len(keep) - kept
+            if kept < len(keep):
+                table = table.filter(pa.array(keep, pa.bool_()))
+        if table.num_rows:
+            tally.add_table(table)
             self.pending.append(self.writing.submit(self._write, table))
             while len(self.pending) > WRITES_IN_FLIGHT:
                 self.pending.popleft().result()
@@ -301,15 +300,14 @@ def run(
 
 
 def _workers(setting: int, total_bytes: int | None) -> int:
-    """Worker processes to start beside this one (which parses too); ``--workers 1`` = none."""
+    """Worker processes to start beside this one, which parses too: ``workers`` is the number
+    of parsing processes in all, so ``--workers 1`` starts none."""
     if setting > 0:
-        return setting if setting > 1 else 0
+        return setting - 1
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    # measured on 2 cores: a second parsing process ran slower than one on a busy machine and
-    # took the process tree past 300 MB; workers pay off from 4 cores up
-    if total_bytes is None or total_bytes < PARALLEL_BYTES or (cores or 1) < 4:
+    if total_bytes is None or total_bytes < PARALLEL_BYTES or (cores or 1) < 2:
         return 0
-    return min(cores - 1, 4)
+    return min(cores, 4) - 1
 
 
 def _bad_ratio(tally: Tally) -> float:

@@ -279,7 +279,7 @@ def test_parser_workers_exit_when_the_reader_is_killed(tmp_path):
         for i in range(60_000):
             fh.write(orjson.dumps(flywheel_line(i)) + b"\n")
     cmd = [sys.executable, "-m", "slmconvert", "collect", str(big), "-o", str(tmp_path / "out")]
-    proc = subprocess.Popen([*cmd, "--workers", "2"])
+    proc = subprocess.Popen([*cmd, "--workers", "3"])  # this process and two workers
     deadline = time.time() + 60
     workers: list = []
     while len(workers) < 2 and time.time() < deadline:
@@ -299,7 +299,7 @@ def test_worker_processes_give_the_same_output_as_one_process(tmp_path):
     log = write_jsonl(tmp_path / "big.jsonl", lines)
 
     one = collect.run([str(log)], tmp_path / "one", CollectConfig(workers=1))
-    many = collect.run([str(log)], tmp_path / "many", CollectConfig(workers=2))
+    many = collect.run([str(log)], tmp_path / "many", CollectConfig(workers=3))
 
     assert one.manifest["counts"]["duplicates"] == 500
     assert one.manifest["counts"]["bad"] == 1
