@@ -12,6 +12,7 @@ import re
 from collections import Counter, deque
 from collections.abc import Iterator
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -104,13 +105,9 @@ class _Sink:
             self.pending.append(self.writing.submit(self._write, table))
             while len(self.pending) > WRITES_IN_FLIGHT:
                 self.pending.popleft().result()
-            pa.default_memory_pool().release_unused()
 
     def _write(self, table: pa.Table) -> None:
         self.writer.write_table(table)
-        # Arrow's allocator (mimalloc) keeps freed pages per thread; hand them back to the OS
-        # on both threads, or memory creeps up with every chunk
-        pa.default_memory_pool().release_unused()
 
     def close(self) -> None:
         """Wait for every write (and raise the first that failed)."""
@@ -259,6 +256,7 @@ def run(
         progress.start("collect", total=total)
         workers = _workers(config.workers, total)
         with (
+            _arrow_memory(),
             ChunkParser(side, workers) as chunker,
             ThreadPoolExecutor(1, thread_name_prefix="collect-writer") as writing,
         ):
@@ -297,6 +295,29 @@ def run(
             )
         out.extra["bad_examples"] = tally.bad_examples
     return StageResult(out.out, out.manifest)
+
+
+@contextmanager
+def _arrow_memory() -> Iterator[None]:
+    """Arrow allocations on jemalloc, which keeps freed pages for a second before handing them
+    back to the OS, while collecting.
+
+    Every chunk allocates and frees the same few megabytes of Arrow buffers. Arrow's default
+    (mimalloc) either keeps freed pages per thread, so memory creeps up chunk after chunk, or,
+    released after each chunk, faults them in again: measured ~10% of collect's CPU time.
+    """
+    try:
+        pool = pa.jemalloc_memory_pool()
+        pa.jemalloc_set_decay_ms(1000)
+    except NotImplementedError:  # a pyarrow built without jemalloc (e.g. some macOS wheels)
+        yield
+        return
+    previous = pa.default_memory_pool()
+    pa.set_memory_pool(pool)
+    try:
+        yield
+    finally:
+        pa.set_memory_pool(previous)
 
 
 def _workers(setting: int, total_bytes: int | None) -> int:
