@@ -36,9 +36,11 @@ def collect(
     """Read agent logs (nine formats, auto-detected) into canonical records."""
     from slmconvert import summaries
     from slmconvert.config import build
+    from slmconvert.parsing import skip_pandas_import
     from slmconvert.progress import RichProgress
     from slmconvert.stages import collect as stage
 
+    skip_pandas_import()
     config = build(
         CollectConfig,
         {"format": format, "max_bad_ratio": max_bad_ratio, "dedup": dedup, "workers": workers},
