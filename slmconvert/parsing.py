@@ -159,15 +159,18 @@ def _exit_with_parent(parent: int) -> None:
 class ChunkParser:
     """Parses chunks in this process, helped by ``workers`` processes; yields results in order.
 
-    With workers, each keeps up to ``depth`` chunks queued; when every queue is full the calling
-    process parses the next chunk itself rather than wait, so it works as one more parser
-    between its own reading and writing.
+    With workers, each keeps up to ``depth`` chunks queued. When every queue is full the calling
+    process parses the next chunk itself, but only up to ``own_share`` of all chunks, since it
+    also reads, deduplicates and writes; past that it waits for a worker instead.
     """
 
     def __init__(self, side: dict[str, Any], workers: int = 0, depth: int = 2):
         self.side = side
         self.workers = workers
         self.window = max(1, workers * depth)
+        # measured with one worker on 2 cores: 0.4 ran 10% faster than an even split (0.5),
+        # 0.3 and below were slower again
+        self.own_share = 0.8 / (workers + 1)
         self._pool: ProcessPoolExecutor | None = None
 
     def __enter__(self) -> ChunkParser:
@@ -197,15 +200,19 @@ class ChunkParser:
                 yield parse_chunk(*job)
             return
         pending: deque[Future | ChunkResult] = deque()  # in job order
-        in_flight = 0
-        for job in jobs:
+        in_flight = own = 0
+        for n, job in enumerate(jobs, start=1):
             while pending and _ready(pending[0]):
                 in_flight -= isinstance(pending[0], Future)
+                yield _result(pending.popleft())
+            while in_flight >= self.window and own >= self.own_share * n:
+                in_flight -= isinstance(pending[0], Future)  # wait for the oldest result
                 yield _result(pending.popleft())
             if in_flight < self.window:
                 pending.append(self._pool.submit(parse_chunk, *job))
                 in_flight += 1
             else:
+                own += 1
                 pending.append(parse_chunk(*job))
             while len(pending) > 2 * self.window:  # bound memory when the workers fall behind
                 in_flight -= isinstance(pending[0], Future)
