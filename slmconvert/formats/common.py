@@ -122,20 +122,28 @@ def openai_message(raw: Any, field: str) -> dict:
     """Canonical message from an OpenAI chat message (incl. legacy ``function_call``)."""
     if not isinstance(raw, dict):
         raise BadRecord(field, "not an object")
-    role = role_of(raw.get("role"), f"{field}.role")
-    calls = openai_tool_calls(raw.get("tool_calls"), f"{field}.tool_calls")
+    # error paths are built only on error: this runs for nearly every message of every log
+    role = raw.get("role")
+    if type(role) is not str:
+        raise BadRecord(f"{field}.role", "missing or not a string")
+    role = ROLE_ALIASES.get(role, role)
+    calls = raw.get("tool_calls")
+    calls = openai_tool_calls(calls, f"{field}.tool_calls") if calls else []
     legacy = raw.get("function_call")
     if isinstance(legacy, dict):
         calls.append(tool_call(legacy.get("name"), legacy.get("arguments")))
-    content = text_of(raw.get("content"), f"{field}.content")
+    content = raw.get("content")
+    if content is not None and type(content) is not str:
+        content = text_of(content, f"{field}.content")
     if role == "assistant" and content == "" and calls:
         content = None
+    name = raw.get("name")
     return message(
         role,
         content,
         calls,
         tool_call_id=raw.get("tool_call_id"),
-        name=raw.get("name") if isinstance(raw.get("name"), str) else None,
+        name=name if type(name) is str else None,
     )
 
 
@@ -145,7 +153,6 @@ def openai_messages(raw: Any, field: str) -> list[dict]:
         raise BadRecord(field, "missing or not a list")
     out = []
     for i, m in enumerate(raw):
-        where = f"{field}[{i}]"
         # system/user/tool turns recur verbatim across lines; turns with tool calls are not
         # cached because new_record marks their invalid arguments in place
         if (
@@ -153,9 +160,12 @@ def openai_messages(raw: Any, field: str) -> list[dict]:
             and m.get("role") in ("system", "developer")
             and not m.get("tool_calls")
         ):
-            out.append(_PLAIN_MESSAGES.get(m, where, openai_message))
+            out.append(_PLAIN_MESSAGES.get(m, f"{field}[{i}]", openai_message))
         else:
-            out.append(openai_message(m, where))
+            try:
+                out.append(openai_message(m, field))
+            except BadRecord as exc:  # name the message: field[i].role, not field.role
+                raise BadRecord(exc.field.replace(field, f"{field}[{i}]", 1), exc.reason) from None
     return out
 
 
