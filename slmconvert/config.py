@@ -40,8 +40,8 @@ class CollectConfig(StageConfig):
     workers: int = Field(
         0,
         ge=0,
-        description="Parser processes; 0 = auto: one process below 4 cores or 32 MB of input, "
-        "else one per core but one (up to 4).",
+        description="Parsing processes in all (1 = this one only); 0 = auto: one below 32 MB "
+        "of input or on one core, else one per core (up to 4).",
     )
 
 
