@@ -101,7 +101,7 @@ def _lc_message(kind: str, data: dict, field: str) -> dict:
     """Canonical message from a LangChain message's kind and fields."""
     if kind not in LC_ROLES:
         raise BadRecord(f"{field}.type", "unsupported message type")
-    role = LC_ROLES[kind] or role_of(data.get("role"), f"{field}.role")
+    role = LC_ROLES[kind] or role_of(data.get("role"), field)
     text, block_calls = _lc_content(data.get("content"), f"{field}.content")
     extra = obj_at(data, "additional_kwargs")
     calls = openai_tool_calls(

@@ -57,10 +57,13 @@ def text_of(content: Any, field: str) -> str | None:
     return "\n".join(texts) if texts else None
 
 
-def role_of(raw: Any, field: str) -> str:
-    """Canonical role for a raw role name (developer→system, function→tool, ...)."""
+def role_of(raw: Any, owner: str) -> str:
+    """Canonical role for a raw role name (developer→system, function→tool, ...).
+
+    ``owner`` names the message; an error names ``owner.role`` (built only then, as this
+    runs for nearly every message of every log)."""
     if not isinstance(raw, str):
-        raise BadRecord(field, "missing or not a string")
+        raise BadRecord(f"{owner}.role", "missing or not a string")
     return ROLE_ALIASES.get(raw, raw)
 
 
@@ -123,12 +126,9 @@ def openai_message(raw: Any, field: str) -> dict:
     if not isinstance(raw, dict):
         raise BadRecord(field, "not an object")
     # error paths are built only on error: this runs for nearly every message of every log
-    role = raw.get("role")
-    if type(role) is not str:
-        raise BadRecord(f"{field}.role", "missing or not a string")
-    role = ROLE_ALIASES.get(role, role)
+    role = role_of(raw.get("role"), field)
     calls = raw.get("tool_calls")
-    calls = openai_tool_calls(calls, f"{field}.tool_calls") if calls else []
+    calls = [] if calls is None else openai_tool_calls(calls, f"{field}.tool_calls")
     legacy = raw.get("function_call")
     if isinstance(legacy, dict):
         calls.append(tool_call(legacy.get("name"), legacy.get("arguments")))
@@ -236,7 +236,7 @@ def anthropic_blocks(role: str, content: Any, field: str, names: dict[str, str])
     tool_use ids to tool names so tool results can carry the name.
     """
     if isinstance(content, str) or content is None:
-        return [message(role_of(role, f"{field}.role"), content)]
+        return [message(role_of(role, field), content)]
     if not isinstance(content, list):
         raise BadRecord(field, "content is neither a string nor a list of blocks")
     texts, calls, out = [], [], []
@@ -262,7 +262,7 @@ def anthropic_blocks(role: str, content: Any, field: str, names: dict[str, str])
             raise BadRecord(f"{where}.type", f"unsupported block '{kind}'")
     text = "\n".join(texts) if texts else None
     if text is not None or calls or not out:
-        out.append(message(role_of(role, f"{field}.role"), text, calls))
+        out.append(message(role_of(role, field), text, calls))
     return out
 
 

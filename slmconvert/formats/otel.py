@@ -83,7 +83,7 @@ def _part_messages(raw: Any, field: str, names: dict[str, str]) -> list[dict]:
         where = f"{field}[{i}]"
         if not isinstance(msg, dict):
             raise BadRecord(where, "not an object")
-        role = role_of(msg.get("role"), f"{where}.role")
+        role = role_of(msg.get("role"), where)
         parts = msg.get("parts")
         if parts is None:
             text = text_of(msg.get("content"), f"{where}.content")
@@ -134,7 +134,7 @@ def _flat_messages(attrs: dict, prefix: str, default_role: str | None) -> list[d
     names: dict[str, str] = {}
     for i, group in enumerate(_indexed(attrs, prefix)):
         where = f"{prefix}{i}"
-        role = role_of(group.get("role", default_role), f"{where}.role")
+        role = role_of(group.get("role", default_role), where)
         calls = [
             tool_call(c.get("name"), c.get("arguments"), c.get("id"))
             for c in _indexed(group, "tool_calls.")

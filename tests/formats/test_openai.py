@@ -74,6 +74,10 @@ def test_invalid_argument_text_is_kept_verbatim_and_flagged():
         (lambda o: o["request"]["messages"][1].pop("role"), "request.messages[1].role"),
         (lambda o: o["request"]["messages"][2].update(content=7), "request.messages[2].content"),
         (
+            lambda o: o["request"]["messages"][1].update(tool_calls=""),
+            "request.messages[1].tool_calls",
+        ),
+        (
             lambda o: o["request"]["messages"][2]["tool_calls"][0]["function"].pop("name"),
             "request.messages[2].tool_calls[0].function.name",
         ),
