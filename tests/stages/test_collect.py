@@ -16,6 +16,7 @@ import orjson
 import pytest
 import zstandard
 
+from slmconvert import parsing
 from slmconvert.config import CollectConfig
 from slmconvert.errors import InputError, OutputExistsError
 from slmconvert.stagedir import open_input
@@ -279,6 +280,7 @@ def test_parser_workers_exit_when_the_reader_is_killed(tmp_path):
         for i in range(60_000):
             fh.write(orjson.dumps(flywheel_line(i)) + b"\n")
     cmd = [sys.executable, "-m", "slmconvert", "collect", str(big), "-o", str(tmp_path / "out")]
+    spools_before = set(Path(parsing.SHARED_MEMORY).glob("slmconvert-*"))
     proc = subprocess.Popen([*cmd, "--workers", "3"])  # this process and two workers
     deadline = time.time() + 60
     workers: list = []
@@ -290,6 +292,8 @@ def test_parser_workers_exit_when_the_reader_is_killed(tmp_path):
     proc.wait()
     gone, alive = psutil.wait_procs(workers, timeout=10)
     assert alive == []
+    # and the workers removed the spool the reader handed chunks over in
+    assert set(Path(parsing.SHARED_MEMORY).glob("slmconvert-*")) <= spools_before
 
 
 def test_worker_processes_give_the_same_output_as_one_process(tmp_path):
