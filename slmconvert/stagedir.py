@@ -37,6 +37,7 @@ MANIFEST = "manifest.json"
 DATA = "data"
 TMP_MARK = ".tmp-"
 BASE_PACKAGES = ("pyarrow", "pydantic")
+ROW_GROUP_ROWS = 4096
 
 
 def _now() -> str:
@@ -158,16 +159,26 @@ def open_input(
 
 
 class RecordWriter:
-    """Writes record batches into ``data/part-NNNNN.parquet`` shards of at most ``shard_rows``."""
+    """Writes record batches into ``data/part-NNNNN.parquet`` shards of at most ``shard_rows``,
+    in row groups of about ``row_group_rows`` however small the batches it is given."""
 
-    def __init__(self, data_dir: Path, schema: pa.Schema = SCHEMA, shard_rows: int = 50_000):
+    def __init__(
+        self,
+        data_dir: Path,
+        schema: pa.Schema = SCHEMA,
+        shard_rows: int = 50_000,
+        row_group_rows: int = ROW_GROUP_ROWS,
+    ):
         self.data_dir = data_dir
         self.schema = schema
         self.shard_rows = shard_rows
+        self.row_group_rows = row_group_rows
         self.rows = 0
         self._shard = 0
         self._in_shard = 0
         self._writer: pq.ParquetWriter | None = None
+        self._buffer: list[pa.Table] = []
+        self._buffered = 0
 
     def write(self, records: list[dict]) -> None:
         """Append records (dicts in the canonical schema)."""
@@ -176,6 +187,18 @@ class RecordWriter:
 
     def write_table(self, table: pa.Table) -> None:
         """Append a pyarrow Table in the canonical schema."""
+        # each ParquetWriter.write_table call makes its own row group: collect's ~500-row chunks
+        # written one by one cost ~1.8x the CPU of 8k-row groups, and 25% more bytes
+        self._buffer.append(table)
+        self._buffered += table.num_rows
+        if self._buffered >= self.row_group_rows:
+            self._flush()
+
+    def _flush(self) -> None:
+        if not self._buffer:
+            return
+        table = pa.concat_tables(self._buffer) if len(self._buffer) > 1 else self._buffer[0]
+        self._buffer, self._buffered = [], 0
         start = 0
         while start < table.num_rows:
             if self._writer is None:
@@ -197,6 +220,8 @@ class RecordWriter:
             self._in_shard = 0
 
     def close(self) -> None:
+        """Write what is buffered and close the last shard."""
+        self._flush()
         self._close_shard()
 
 

@@ -1,0 +1,55 @@
+"""Writing records: shards of at most ``shard_rows``, row groups of about ``row_group_rows``
+however small the tables handed in, every record once and in order."""
+
+from __future__ import annotations
+
+import pyarrow.parquet as pq
+
+from slmconvert.records import message, new_record, to_table
+from slmconvert.stagedir import RecordWriter
+
+
+def calls(start: int, n: int):
+    return to_table(
+        [
+            new_record(
+                source={"format": "openai", "file": "log.jsonl", "line": i},
+                messages=[message("user", f"Where is order {i}?")],
+                response=message("assistant", "It ships tomorrow."),
+            )
+            for i in range(start, start + n)
+        ]
+    )
+
+
+def test_small_tables_are_gathered_into_row_groups_within_shards(tmp_path):
+    writer = RecordWriter(tmp_path, shard_rows=1000, row_group_rows=300)
+    for start in range(0, 2450, 70):  # 35 tables of 70 rows
+        writer.write_table(calls(start, 70))
+    writer.close()
+
+    shards = sorted(tmp_path.glob("part-*.parquet"))
+    assert [p.name for p in shards] == [
+        "part-00000.parquet",
+        "part-00001.parquet",
+        "part-00002.parquet",
+    ]
+    groups = [
+        [f.metadata.row_group(g).num_rows for g in range(f.num_row_groups)]
+        for f in map(pq.ParquetFile, shards)
+    ]
+    assert [sum(g) for g in groups] == [1000, 1000, 450]
+    # 70-row tables reach 300 rows at 350; a shard's end cuts a group short
+    assert groups[0] == [350, 350, 300]
+    assert all(n <= 350 for g in groups for n in g)
+    lines = pq.read_table(shards).column("source").combine_chunks().field("line").to_pylist()
+    assert lines == list(range(2450))
+    assert writer.rows == 2450
+
+
+def test_nothing_is_written_before_a_row_group_fills_or_the_writer_closes(tmp_path):
+    writer = RecordWriter(tmp_path, row_group_rows=100)
+    writer.write_table(calls(0, 40))
+    assert list(tmp_path.glob("*.parquet")) == []
+    writer.close()
+    assert pq.read_table(tmp_path / "part-00000.parquet").num_rows == 40
