@@ -77,3 +77,17 @@ def test_a_spool_that_cannot_be_written_falls_back_to_the_pipe():
         shutil.rmtree(parser.spool)
         results = list(parser.map(jobs))
     assert_same(results, [parse_chunk(*job) for job in jobs])
+
+
+@needs_shared_memory
+def test_a_spooled_block_is_handed_over_once_and_the_sender_lets_go_of_it():
+    import pickle
+
+    block = b'{"messages": []}\n' * 1000
+    with ChunkParser({}, workers=1) as parser:
+        sent = parsing.SpooledBytes(block)
+        wire = pickle.dumps(sent)
+        assert len(wire) < 1000 < len(block)  # a file name went through, not the block
+        assert sent.data == b""
+        assert pickle.loads(wire) == block
+        assert os.listdir(parser.spool) == []
