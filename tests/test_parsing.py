@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import stat
 
 import orjson
 import pytest
@@ -53,6 +54,7 @@ def test_workers_hand_chunks_over_in_shared_memory_and_leave_nothing_there():
     with ChunkParser({}, workers=1) as parser:
         spool = parser.spool
         assert spool is not None and spool.startswith(parsing.SHARED_MEMORY)
+        assert stat.S_IMODE(os.stat(spool).st_mode) == 0o700  # logs hold personal data
         results = list(parser.map(jobs))
         assert os.listdir(spool) == []  # every block and table was taken and unlinked
     assert not os.path.exists(spool)
