@@ -93,18 +93,18 @@ def _take_bytes(path: str) -> bytes:
     return data
 
 
-def _spool_table(table: pa.Table) -> str | None:
-    def write(f: Any) -> None:
-        with pa.ipc.new_stream(f, table.schema) as writer:
-            writer.write_table(table)
+def _write_ipc(sink: Any, table: pa.Table) -> None:
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
 
-    return _spool_write(write)
+
+def _spool_table(table: pa.Table) -> str | None:
+    return _spool_write(lambda f: _write_ipc(f, table))
 
 
 def _ipc_bytes(table: pa.Table) -> pa.Buffer:
     sink = pa.BufferOutputStream()
-    with pa.ipc.new_stream(sink, table.schema) as writer:
-        writer.write_table(table)
+    _write_ipc(sink, table)
     return sink.getvalue()
 
 

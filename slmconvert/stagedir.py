@@ -199,7 +199,7 @@ class RecordWriter:
     def _flush(self) -> None:
         if not self._buffer:
             return
-        table = pa.concat_tables(self._buffer) if len(self._buffer) > 1 else self._buffer[0]
+        table = pa.concat_tables(self._buffer)
         self._buffer, self._buffered = [], 0
         start = 0
         while start < table.num_rows:

@@ -102,16 +102,15 @@ class _Sink:
                 table = table.filter(pa.array(keep, pa.bool_()))
         if table.num_rows:
             tally.add_table(table)
-            self.pending.append(self.writing.submit(self._write, table))
-            while len(self.pending) > WRITES_IN_FLIGHT:
-                self.pending.popleft().result()
-
-    def _write(self, table: pa.Table) -> None:
-        self.writer.write_table(table)
+            self.pending.append(self.writing.submit(self.writer.write_table, table))
+            self._wait(WRITES_IN_FLIGHT)
 
     def close(self) -> None:
         """Wait for every write (and raise the first that failed)."""
-        while self.pending:
+        self._wait(0)
+
+    def _wait(self, in_flight: int) -> None:
+        while len(self.pending) > in_flight:
             self.pending.popleft().result()
 
 
