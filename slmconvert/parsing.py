@@ -125,9 +125,7 @@ def _spool_write(write: Callable[[Any], Any]) -> str | None:
 
 
 def _new_spool() -> str | None:
-    if not (os.path.isdir(SHARED_MEMORY) and os.access(SHARED_MEMORY, os.W_OK)):
-        return None
-    try:
+    try:  # no /dev/shm (macOS, Windows) or not writable: no spool
         return tempfile.mkdtemp(prefix="slmconvert-", dir=SHARED_MEMORY)
     except OSError:
         return None
