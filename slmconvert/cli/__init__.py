@@ -103,14 +103,44 @@ def _print(renderables) -> None:
         console.print(item)
 
 
-def _help(model, name: str) -> str:
-    """A setting's help text with its default, from the config model."""
-    field = model.model_fields[name]
-    default = field.default
-    if default is None or "default" in (field.description or ""):
-        return field.description or ""
-    shown = ",".join(map(str, default)) if isinstance(default, list) else default
-    return f"{field.description} (default: {shown})"
+def setting(model, name: str, *flags: str, suffix: str = ""):
+    """A typer option for one setting of a stage's config model, with the setting's help."""
+    from slmconvert.config import describe
+
+    return typer.Option(*flags, help=describe(model, name) + suffix)
+
+
+def default(model, name: str):
+    """A setting's default as its flag takes it: lists comma-separated, maps as K=V,K=V."""
+    value = model.model_fields[name].default
+    if isinstance(value, list):
+        return ",".join(map(str, value))
+    if isinstance(value, dict):
+        return ",".join(f"{k}={v}" for k, v in value.items())
+    return value
+
+
+def split(text: str | None) -> list[str] | None:
+    """A comma-separated flag value as a list (None stays None)."""
+    return None if text is None else [p.strip() for p in text.split(",") if p.strip()]
+
+
+def pairs(flag: str, text: str | None) -> dict[str, float] | None:
+    """A K=V,K=V flag value as a map of numbers."""
+    from slmconvert.errors import ConfigError
+
+    if text is None:
+        return None
+    found = {}
+    for item in split(text):
+        key, sep, number = item.partition("=")
+        try:
+            found[key.strip()] = float(number)
+        except ValueError:
+            sep = ""
+        if not sep or not key.strip():
+            raise ConfigError(f"{flag}: expected NAME=NUMBER pairs, e.g. first_user=2,tools=1")
+    return found
 
 
 def _log(line: str) -> None:

@@ -7,13 +7,11 @@ from typing import Annotated
 
 import typer
 
-from slmconvert.cli import Force, Out, _print, app, guarded
-from slmconvert.config import (
-    ClusterConfig,
-    CollectConfig,
-    PiiConfig,
-    describe,
-)
+from slmconvert.cli import Force, Out, _print, app, default, guarded, pairs, setting, split
+from slmconvert.config import ClusterConfig, CollectConfig, PiiConfig, SelectConfig
+
+C, P, K, S = CollectConfig, PiiConfig, ClusterConfig, SelectConfig
+LIST = " Comma-separated."
 
 
 @app.command()
@@ -23,14 +21,12 @@ def collect(
         list[str], typer.Argument(help="Log files, directories, globs, or - for stdin.")
     ],
     output: Out,
-    format: Annotated[
-        str | None, typer.Option("--format", help=describe(CollectConfig, "format"))
-    ] = None,
-    max_bad_ratio: Annotated[
-        float, typer.Option(help=describe(CollectConfig, "max_bad_ratio"))
-    ] = 0.5,
-    dedup: Annotated[bool, typer.Option(help=describe(CollectConfig, "dedup"))] = True,
-    workers: Annotated[int, typer.Option(help=describe(CollectConfig, "workers"))] = 0,
+    format: Annotated[str | None, setting(C, "format", "--format")] = default(C, "format"),
+    max_bad_ratio: Annotated[float, setting(C, "max_bad_ratio")] = default(C, "max_bad_ratio"),
+    dedup: Annotated[bool, setting(C, "dedup")] = default(C, "dedup"),
+    shard_rows: Annotated[int, setting(C, "shard_rows")] = default(C, "shard_rows"),
+    workers: Annotated[int, setting(C, "workers")] = default(C, "workers"),
+    seed: Annotated[int, setting(C, "seed")] = default(C, "seed"),
     force: Force = False,
 ) -> None:
     """Read agent logs (nine formats, auto-detected) into canonical records."""
@@ -43,7 +39,14 @@ def collect(
     skip_pandas_import()
     config = build(
         CollectConfig,
-        {"format": format, "max_bad_ratio": max_bad_ratio, "dedup": dedup, "workers": workers},
+        {
+            "format": format,
+            "max_bad_ratio": max_bad_ratio,
+            "dedup": dedup,
+            "shard_rows": shard_rows,
+            "workers": workers,
+            "seed": seed,
+        },
     )
     result = stage.run(inputs, output, config, force=force, progress=RichProgress())
     _print(summaries.collect(result))
@@ -70,28 +73,27 @@ def _recognizer(spec: str) -> dict:
 def pii(
     input: Annotated[Path, typer.Argument(help="A collect stage directory.")],
     output: Out,
-    mode: Annotated[str, typer.Option(help=describe(PiiConfig, "mode"))] = "placeholder",
-    entities: Annotated[
-        str | None, typer.Option(help=describe(PiiConfig, "entities") + " Comma-separated.")
-    ] = None,
-    drop_entities: Annotated[
-        str | None, typer.Option(help=describe(PiiConfig, "drop_entities") + " Comma-separated.")
-    ] = None,
-    score_threshold: Annotated[
-        float, typer.Option(help=describe(PiiConfig, "score_threshold"))
-    ] = 0.5,
+    mode: Annotated[str, setting(P, "mode")] = default(P, "mode"),
+    entities: Annotated[str | None, setting(P, "entities", suffix=LIST)] = default(P, "entities"),
+    drop_entities: Annotated[str | None, setting(P, "drop_entities", suffix=LIST)] = default(
+        P, "drop_entities"
+    ),
+    score_threshold: Annotated[float, setting(P, "score_threshold")] = default(
+        P, "score_threshold"
+    ),
     allow: Annotated[
-        list[str] | None, typer.Option(help=describe(PiiConfig, "allow_list") + " Repeatable.")
+        list[str] | None, setting(P, "allow_list", "--allow", suffix=" Repeatable.")
     ] = None,
     recognizer: Annotated[
         list[str] | None,
-        typer.Option(help="Extra regex recognizer ENTITY=REGEX (score 0.9). Repeatable."),
+        setting(
+            P, "recognizers", "--recognizer", suffix=" As ENTITY=REGEX (score 0.9); repeatable."
+        ),
     ] = None,
-    spacy_model: Annotated[
-        str | None, typer.Option(help=describe(PiiConfig, "spacy_model"))
-    ] = None,
-    workers: Annotated[int, typer.Option(help=describe(PiiConfig, "workers"))] = 0,
-    seed: Annotated[int, typer.Option(help=describe(PiiConfig, "seed"))] = 0,
+    spacy_model: Annotated[str | None, setting(P, "spacy_model")] = default(P, "spacy_model"),
+    workers: Annotated[int, setting(P, "workers")] = default(P, "workers"),
+    batch_size: Annotated[int, setting(P, "batch_size")] = default(P, "batch_size"),
+    seed: Annotated[int, setting(P, "seed")] = default(P, "seed"),
     force: Force = False,
 ) -> None:
     """Remove personal data and secrets from every string of every record (Presidio)."""
@@ -99,9 +101,6 @@ def pii(
     from slmconvert.config import build
     from slmconvert.progress import RichProgress
     from slmconvert.stages import pii as stage
-
-    def split(text):
-        return [p.strip() for p in text.split(",") if p.strip()] if text else None
 
     config = build(
         PiiConfig,
@@ -114,6 +113,7 @@ def pii(
             "recognizers": [_recognizer(r) for r in recognizer or []],
             "spacy_model": spacy_model,
             "workers": workers,
+            "batch_size": batch_size,
             "seed": seed,
         },
     )
@@ -126,32 +126,32 @@ def pii(
 def cluster(
     input: Annotated[Path, typer.Argument(help="A pii (or collect) stage directory.")],
     output: Out,
-    embedder: Annotated[
-        str, typer.Option(help=describe(ClusterConfig, "embedder"))
-    ] = "all-MiniLM-L6-v2",
-    signature: Annotated[
-        str, typer.Option(help=describe(ClusterConfig, "signature") + " Comma-separated.")
-    ] = "answer_kind,tools,system,first_user",
-    reduce: Annotated[str, typer.Option(help=describe(ClusterConfig, "reduce"))] = "pca",
-    dims: Annotated[int, typer.Option(help=describe(ClusterConfig, "dims"))] = 15,
-    min_cluster_size: Annotated[
-        int, typer.Option(help=describe(ClusterConfig, "min_cluster_size"))
-    ] = 0,
-    assign_noise: Annotated[
-        bool, typer.Option(help=describe(ClusterConfig, "assign_noise"))
-    ] = False,
-    noise_max_distance: Annotated[
-        float, typer.Option(help=describe(ClusterConfig, "noise_max_distance"))
-    ] = 0.35,
-    eval_share: Annotated[float, typer.Option(help=describe(ClusterConfig, "eval_share"))] = 0.2,
-    cache_dir: Annotated[
-        str | None, typer.Option(help=describe(ClusterConfig, "cache_dir"))
-    ] = None,
-    no_cache: Annotated[bool, typer.Option(help=describe(ClusterConfig, "no_cache"))] = False,
-    seed: Annotated[int, typer.Option(help=describe(ClusterConfig, "seed"))] = 0,
-    allow_unscrubbed: Annotated[
-        bool, typer.Option(help=describe(ClusterConfig, "allow_unscrubbed"))
-    ] = False,
+    signature: Annotated[str, setting(K, "signature", suffix=LIST)] = default(K, "signature"),
+    signature_weights: Annotated[
+        str, setting(K, "signature_weights", suffix=" As PART=WEIGHT,PART=WEIGHT.")
+    ] = default(K, "signature_weights"),
+    signature_chars: Annotated[int, setting(K, "signature_chars")] = default(K, "signature_chars"),
+    embedder: Annotated[str, setting(K, "embedder")] = default(K, "embedder"),
+    cache_dir: Annotated[str | None, setting(K, "cache_dir")] = default(K, "cache_dir"),
+    no_cache: Annotated[bool, setting(K, "no_cache")] = default(K, "no_cache"),
+    batch_size: Annotated[int, setting(K, "batch_size")] = default(K, "batch_size"),
+    reduce: Annotated[str, setting(K, "reduce")] = default(K, "reduce"),
+    dims: Annotated[int, setting(K, "dims")] = default(K, "dims"),
+    min_cluster_size: Annotated[int, setting(K, "min_cluster_size")] = default(
+        K, "min_cluster_size"
+    ),
+    min_samples: Annotated[int, setting(K, "min_samples")] = default(K, "min_samples"),
+    assign_noise: Annotated[bool, setting(K, "assign_noise")] = default(K, "assign_noise"),
+    noise_max_distance: Annotated[float, setting(K, "noise_max_distance")] = default(
+        K, "noise_max_distance"
+    ),
+    eval_share: Annotated[float, setting(K, "eval_share")] = default(K, "eval_share"),
+    min_eval: Annotated[int, setting(K, "min_eval")] = default(K, "min_eval"),
+    max_eval: Annotated[int, setting(K, "max_eval")] = default(K, "max_eval"),
+    seed: Annotated[int, setting(K, "seed")] = default(K, "seed"),
+    allow_unscrubbed: Annotated[bool, setting(K, "allow_unscrubbed")] = default(
+        K, "allow_unscrubbed"
+    ),
     force: Force = False,
 ) -> None:
     """Group calls into recurring task types (embeddings + HDBSCAN) and split train/eval."""
@@ -160,31 +160,12 @@ def cluster(
     from slmconvert.progress import RichProgress
     from slmconvert.stages import cluster as stage
 
-    config = build(
-        ClusterConfig,
-        {
-            "embedder": embedder,
-            "signature": [p.strip() for p in signature.split(",") if p.strip()],
-            "reduce": reduce,
-            "dims": dims,
-            "min_cluster_size": min_cluster_size,
-            "assign_noise": assign_noise,
-            "noise_max_distance": noise_max_distance,
-            "eval_share": eval_share,
-            "cache_dir": cache_dir,
-            "no_cache": no_cache,
-            "seed": seed,
-            "allow_unscrubbed": allow_unscrubbed,
-        },
-    )
+    values = dict(locals())
+    values["signature"] = split(signature)
+    values["signature_weights"] = pairs("--signature-weights", signature_weights)
+    config = build(ClusterConfig, {k: v for k, v in values.items() if k in K.model_fields})
     result = stage.run(input, output, config, force=force, progress=RichProgress())
     _print(summaries.cluster(result))
-
-
-def _select_help(name: str) -> str:
-    from slmconvert.config import SelectConfig
-
-    return describe(SelectConfig, name)
 
 
 @app.command()
@@ -192,30 +173,27 @@ def _select_help(name: str) -> str:
 def select(
     input: Annotated[Path, typer.Argument(help="A cluster stage directory.")],
     output: Out,
-    catalog: Annotated[Path | None, typer.Option("--catalog", help=_select_help("catalog"))] = None,
-    max_params: Annotated[
-        float | None, typer.Option("--max-params", help=_select_help("max_params"))
-    ] = None,
-    gpu_memory_gb: Annotated[
-        float | None, typer.Option("--gpu-memory-gb", help=_select_help("gpu_memory_gb"))
-    ] = None,
-    licenses: Annotated[
-        str | None, typer.Option("--licenses", help=_select_help("licenses") + " Comma-separated.")
-    ] = None,
-    models: Annotated[
-        str | None, typer.Option("--models", help=_select_help("models") + " Comma-separated.")
-    ] = None,
-    top_k: Annotated[int, typer.Option("--top-k", help=_select_help("top_k"))] = 3,
-    min_records: Annotated[int, typer.Option(help=_select_help("min_records"))] = 50,
-    include_test_models: Annotated[
-        bool, typer.Option(help=_select_help("include_test_models"))
-    ] = False,
-    allow_unscrubbed: Annotated[bool, typer.Option(help=_select_help("allow_unscrubbed"))] = False,
+    catalog: Annotated[Path | None, setting(S, "catalog")] = default(S, "catalog"),
+    max_params: Annotated[float | None, setting(S, "max_params")] = default(S, "max_params"),
+    gpu_memory_gb: Annotated[float | None, setting(S, "gpu_memory_gb")] = default(
+        S, "gpu_memory_gb"
+    ),
+    licenses: Annotated[str | None, setting(S, "licenses", suffix=LIST)] = default(S, "licenses"),
+    models: Annotated[str | None, setting(S, "models", suffix=LIST)] = default(S, "models"),
+    top_k: Annotated[int, setting(S, "top_k")] = default(S, "top_k"),
+    min_records: Annotated[int, setting(S, "min_records")] = default(S, "min_records"),
+    include_test_models: Annotated[bool, setting(S, "include_test_models")] = default(
+        S, "include_test_models"
+    ),
+    seed: Annotated[int, setting(S, "seed")] = default(S, "seed"),
+    allow_unscrubbed: Annotated[bool, setting(S, "allow_unscrubbed")] = default(
+        S, "allow_unscrubbed"
+    ),
     force: Force = False,
 ) -> None:
     """Choose small models per task cluster by context, tools, languages, licence and memory."""
     from slmconvert.catalog import render
-    from slmconvert.config import SelectConfig, build
+    from slmconvert.config import build
     from slmconvert.stages import select as stage
 
     config = build(
@@ -229,6 +207,7 @@ def select(
             "top_k": top_k,
             "min_records": min_records,
             "include_test_models": include_test_models,
+            "seed": seed,
             "allow_unscrubbed": allow_unscrubbed,
         },
     )

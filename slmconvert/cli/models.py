@@ -7,12 +7,11 @@ from typing import Annotated
 
 import typer
 
-from slmconvert.cli import Force, Out, _help, _log, _print, app, guarded
-from slmconvert.config import (
-    DeployConfig,
-    EvalConfig,
-    FinetuneConfig,
-)
+from slmconvert.cli import Force, Out, _log, _print, app, default, guarded, setting, split
+from slmconvert.config import DeployConfig, EvalConfig, FinetuneConfig
+
+F, E, D = FinetuneConfig, EvalConfig, DeployConfig
+IDS = " Comma-separated ids."
 
 
 def _ids(text: str | None) -> list[int] | None:
@@ -24,10 +23,6 @@ def _ids(text: str | None) -> list[int] | None:
         return [int(part) for part in text.split(",") if part.strip()]
     except ValueError:
         raise ConfigError("--cluster: give cluster ids as integers, e.g. 0,2") from None
-
-
-def _h(name: str) -> str:
-    return _help(FinetuneConfig, name)
 
 
 @app.command("make-tiny-model")
@@ -51,24 +46,26 @@ def make_tiny_model(
 def finetune(
     input: Annotated[Path, typer.Argument(help="A select stage directory.")],
     output: Out,
-    cluster: Annotated[str | None, typer.Option("--cluster", help=_h("clusters"))] = None,
-    model: Annotated[str | None, typer.Option(help=_h("model"))] = None,
-    method: Annotated[str | None, typer.Option(help=_h("method"))] = None,
-    lora_r: Annotated[int | None, typer.Option(help=_h("lora_r"))] = None,
-    lora_alpha: Annotated[int | None, typer.Option(help=_h("lora_alpha"))] = None,
-    lora_dropout: Annotated[float | None, typer.Option(help=_h("lora_dropout"))] = None,
-    target_modules: Annotated[str | None, typer.Option(help=_h("target_modules"))] = None,
-    epochs: Annotated[float | None, typer.Option(help=_h("epochs"))] = None,
-    max_steps: Annotated[int | None, typer.Option(help=_h("max_steps"))] = None,
-    batch_size: Annotated[int | None, typer.Option(help=_h("batch_size"))] = None,
-    learning_rate: Annotated[float | None, typer.Option(help=_h("learning_rate"))] = None,
-    max_seq_len: Annotated[int | None, typer.Option(help=_h("max_seq_len"))] = None,
-    overflow: Annotated[str | None, typer.Option(help=_h("overflow"))] = None,
-    max_train: Annotated[int | None, typer.Option(help=_h("max_train"))] = None,
-    save_steps: Annotated[int | None, typer.Option(help=_h("save_steps"))] = None,
-    threads: Annotated[int | None, typer.Option(help=_h("threads"))] = None,
-    seed: Annotated[int | None, typer.Option(help=_h("seed"))] = None,
-    allow_unscrubbed: Annotated[bool, typer.Option(help=_h("allow_unscrubbed"))] = False,
+    cluster: Annotated[str | None, setting(F, "clusters", "--cluster", suffix=IDS)] = None,
+    model: Annotated[str | None, setting(F, "model")] = default(F, "model"),
+    method: Annotated[str, setting(F, "method")] = default(F, "method"),
+    lora_r: Annotated[int, setting(F, "lora_r")] = default(F, "lora_r"),
+    lora_alpha: Annotated[int, setting(F, "lora_alpha")] = default(F, "lora_alpha"),
+    lora_dropout: Annotated[float, setting(F, "lora_dropout")] = default(F, "lora_dropout"),
+    target_modules: Annotated[str, setting(F, "target_modules")] = default(F, "target_modules"),
+    epochs: Annotated[float, setting(F, "epochs")] = default(F, "epochs"),
+    max_steps: Annotated[int, setting(F, "max_steps")] = default(F, "max_steps"),
+    batch_size: Annotated[int, setting(F, "batch_size")] = default(F, "batch_size"),
+    learning_rate: Annotated[float, setting(F, "learning_rate")] = default(F, "learning_rate"),
+    max_seq_len: Annotated[int, setting(F, "max_seq_len")] = default(F, "max_seq_len"),
+    overflow: Annotated[str, setting(F, "overflow")] = default(F, "overflow"),
+    max_train: Annotated[int, setting(F, "max_train")] = default(F, "max_train"),
+    save_steps: Annotated[int, setting(F, "save_steps")] = default(F, "save_steps"),
+    threads: Annotated[int, setting(F, "threads")] = default(F, "threads"),
+    seed: Annotated[int, setting(F, "seed")] = default(F, "seed"),
+    allow_unscrubbed: Annotated[bool, setting(F, "allow_unscrubbed")] = default(
+        F, "allow_unscrubbed"
+    ),
     force: Force = False,
 ) -> None:
     """Train one LoRA/QLoRA adapter per cluster on its train split (resumable)."""
@@ -80,7 +77,6 @@ def finetune(
     values = dict(locals())
     values.pop("input"), values.pop("output"), values.pop("force")
     values["clusters"] = _ids(values.pop("cluster"))
-    values["allow_unscrubbed"] = allow_unscrubbed or None
     config = build(
         FinetuneConfig, {k: v for k, v in values.items() if k in FinetuneConfig.model_fields}
     )
@@ -93,25 +89,19 @@ def finetune(
 def eval_(
     input: Annotated[Path, typer.Argument(help="A finetune stage directory.")],
     output: Out,
-    cluster: Annotated[
-        str | None, typer.Option("--cluster", help=_help(EvalConfig, "clusters"))
-    ] = None,
-    max_eval: Annotated[int | None, typer.Option(help=_help(EvalConfig, "max_eval"))] = None,
-    batch_size: Annotated[int | None, typer.Option(help=_help(EvalConfig, "batch_size"))] = None,
-    max_new_tokens: Annotated[
-        int | None, typer.Option(help=_help(EvalConfig, "max_new_tokens"))
-    ] = None,
-    samples: Annotated[int | None, typer.Option(help=_help(EvalConfig, "samples"))] = None,
-    temperature: Annotated[
-        float | None, typer.Option(help=_help(EvalConfig, "temperature"))
-    ] = None,
-    top_p: Annotated[float | None, typer.Option(help=_help(EvalConfig, "top_p"))] = None,
-    similarity_threshold: Annotated[
-        float | None, typer.Option(help=_help(EvalConfig, "similarity_threshold"))
-    ] = None,
-    baseline: Annotated[bool, typer.Option(help=_help(EvalConfig, "baseline"))] = True,
-    threads: Annotated[int | None, typer.Option(help=_help(EvalConfig, "threads"))] = None,
-    seed: Annotated[int | None, typer.Option(help=_help(EvalConfig, "seed"))] = None,
+    cluster: Annotated[str | None, setting(E, "clusters", "--cluster", suffix=IDS)] = None,
+    max_eval: Annotated[int, setting(E, "max_eval")] = default(E, "max_eval"),
+    batch_size: Annotated[int, setting(E, "batch_size")] = default(E, "batch_size"),
+    max_new_tokens: Annotated[int, setting(E, "max_new_tokens")] = default(E, "max_new_tokens"),
+    samples: Annotated[int, setting(E, "samples")] = default(E, "samples"),
+    temperature: Annotated[float, setting(E, "temperature")] = default(E, "temperature"),
+    top_p: Annotated[float, setting(E, "top_p")] = default(E, "top_p"),
+    similarity_threshold: Annotated[float, setting(E, "similarity_threshold")] = default(
+        E, "similarity_threshold"
+    ),
+    baseline: Annotated[bool, setting(E, "baseline")] = default(E, "baseline"),
+    threads: Annotated[int, setting(E, "threads")] = default(E, "threads"),
+    seed: Annotated[int, setting(E, "seed")] = default(E, "seed"),
     force: Force = False,
 ) -> None:
     """Score each adapter against the LLM's logged answers: before → after, Wilson bounds."""
@@ -132,27 +122,20 @@ def eval_(
 def deploy(
     input: Annotated[Path, typer.Argument(help="An eval stage directory.")],
     output: Out,
-    gate_metric: Annotated[
-        str | None, typer.Option(help=_help(DeployConfig, "gate_metric"))
-    ] = None,
-    gate_threshold: Annotated[
-        float | None, typer.Option(help=_help(DeployConfig, "gate_threshold"))
-    ] = None,
-    schedule: Annotated[str | None, typer.Option(help=_help(DeployConfig, "schedule"))] = None,
-    min_samples: Annotated[
-        int | None, typer.Option(help=_help(DeployConfig, "min_samples"))
-    ] = None,
-    max_invalid_rate: Annotated[
-        float | None, typer.Option(help=_help(DeployConfig, "max_invalid_rate"))
-    ] = None,
-    llm_price_in: Annotated[
-        float | None, typer.Option(help=_help(DeployConfig, "llm_price_in"))
-    ] = None,
-    llm_price_out: Annotated[
-        float | None, typer.Option(help=_help(DeployConfig, "llm_price_out"))
-    ] = None,
-    timeout_ms: Annotated[int | None, typer.Option(help=_help(DeployConfig, "timeout_ms"))] = None,
-    llm_model: Annotated[str | None, typer.Option(help=_help(DeployConfig, "llm_model"))] = None,
+    gate_metric: Annotated[str, setting(D, "gate_metric")] = default(D, "gate_metric"),
+    gate_threshold: Annotated[float, setting(D, "gate_threshold")] = default(D, "gate_threshold"),
+    schedule: Annotated[str, setting(D, "schedule")] = default(D, "schedule"),
+    min_samples: Annotated[int, setting(D, "min_samples")] = default(D, "min_samples"),
+    max_invalid_rate: Annotated[float, setting(D, "max_invalid_rate")] = default(
+        D, "max_invalid_rate"
+    ),
+    llm_price_in: Annotated[float | None, setting(D, "llm_price_in")] = default(D, "llm_price_in"),
+    llm_price_out: Annotated[float | None, setting(D, "llm_price_out")] = default(
+        D, "llm_price_out"
+    ),
+    timeout_ms: Annotated[int, setting(D, "timeout_ms")] = default(D, "timeout_ms"),
+    llm_model: Annotated[str | None, setting(D, "llm_model")] = default(D, "llm_model"),
+    seed: Annotated[int, setting(D, "seed")] = default(D, "seed"),
     force: Force = False,
 ) -> None:
     """Write the gated progressive-rollout manifest, savings, and vLLM/LiteLLM configs."""
@@ -161,8 +144,7 @@ def deploy(
     from slmconvert.stages import deploy as stage
 
     values = dict(locals())
-    if schedule is not None:
-        values["schedule"] = [p.strip() for p in schedule.split(",") if p.strip()]
+    values["schedule"] = split(schedule)
     config = build(
         DeployConfig, {k: v for k, v in values.items() if k in DeployConfig.model_fields}
     )

@@ -29,8 +29,52 @@ def _short(text: str, width: int = 34) -> str:
     return text.replace("$", r"\$")  # a pair of $ would start matplotlib's mathtext
 
 
+MIN_SEPARATION = 0.05  # of the layout's largest distance: closer than this reads as one bubble
+
+
+def _distances(matrix):
+    import numpy as np
+
+    # elementwise arithmetic, no BLAS: the same numbers on every build
+    diff = matrix[:, None, :] - matrix[None, :, :]
+    return np.sqrt((diff * diff).sum(axis=-1))
+
+
+def _collapsed(xy, original) -> bool:
+    """Whether two centroids distinct in the original space sit (nearly) on one spot in 2-D."""
+
+    far, near = _distances(original), _distances(xy)
+    distinct = far > 1e-9 * max(float(far.max()), 1e-300)
+    if not distinct.any():
+        return False
+    scale = float(near.max())
+    return scale == 0.0 or bool((near[distinct] < MIN_SEPARATION * scale).any())
+
+
+def _ring(original):
+    """Centroids evenly on a circle, each placed next to its nearest unplaced neighbour."""
+    import numpy as np
+
+    far = np.round(_distances(original), 9)  # ties broken by index, not by rounding noise
+    order, left = [0], set(range(1, len(original)))
+    while left:
+        last = order[-1]
+        nearest = min(left, key=lambda j: (far[last, j], j))
+        order.append(nearest)
+        left.remove(nearest)
+    angles = 2 * np.pi * np.arange(len(order)) / len(order)
+    xy = np.zeros((len(order), 2))
+    xy[order] = np.column_stack([np.cos(angles), np.sin(angles)])
+    return xy
+
+
 def project(centroids) -> object:
-    """Centroids projected to 2-D with PCA (a single cluster sits at the origin)."""
+    """Centroids in 2-D: PCA, or a ring when PCA would put distinct centroids on one spot.
+
+    Equidistant centroids leave PCA's choice of components to the LAPACK build, which can
+    collapse two of them; the ring is the same on every build. A single cluster sits at the
+    origin.
+    """
     import numpy as np
     from sklearn.decomposition import PCA
 
@@ -40,6 +84,8 @@ def project(centroids) -> object:
     k = min(2, n - 1, dim)  # PCA needs more rows than components to spread them
     if k >= 1:
         xy[:, :k] = PCA(k, random_state=0).fit_transform(matrix)
+    if n > 1 and _collapsed(xy, matrix):
+        return _ring(matrix)
     return xy
 
 
