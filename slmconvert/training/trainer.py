@@ -167,7 +167,7 @@ def train(
         max_length=config.max_seq_len,
         bf16=cuda and torch.cuda.is_bf16_supported(),
         use_cpu=not cuda,
-        activation_checkpointing=method == "qlora",
+        gradient_checkpointing=method == "qlora",
         optim="paged_adamw_8bit" if method == "qlora" else "adamw_torch",
         include_num_input_tokens_seen="non_padding",
         dataloader_num_workers=0,
