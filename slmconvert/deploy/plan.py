@@ -20,6 +20,7 @@ class EvalDocs:
     selection: dict
     finetune: dict
     eval: dict
+    router: dict | None = None  # router/router.json of the cluster run
 
 
 @dataclass
@@ -83,20 +84,22 @@ def _llm(config: DeployConfig, traffic: savings.Traffic) -> dict:
     return {"model": None, "source": "unknown"}
 
 
-def _router(docs: EvalDocs, centroids: str) -> dict:
-    embedder = docs.clusters["embedder"]
+def _router(docs: EvalDocs, router_dir: str) -> dict:
+    settings = docs.router["settings"]
     return {
-        "embedder": embedder,
-        "centroids": centroids,
+        "path": router_dir,
+        "load": "slmconvert.clustering.router.TaskRouter.load(path).assign(requests)",
+        "embedder": {
+            k: v for k, v in settings["embedder"].items() if k in ("kind", "model", "path")
+        },
+        "signature": settings["signature"],
         "cluster_ids": [c["id"] for c in docs.clusters["clusters"]],
-        "distance": "cosine",
-        "distance_bound": embedder["noise_max_distance"],
-        "signature": embedder["signature"],
+        "bounds": "calibrated per node on the logged calls",
         "unmatched": "llm",
     }
 
 
-def build(docs: EvalDocs, traffic: savings.Traffic, config: DeployConfig, centroids: str) -> Plan:
+def build(docs: EvalDocs, traffic: savings.Traffic, config: DeployConfig, router_dir: str) -> Plan:
     """The rollout manifest and what serving it takes (files are the stage's job)."""
     labels = {cid: c.get("label") for cid, c in _by_id(docs.clusters["clusters"]).items()}
     selection = _by_id(docs.selection.get("clusters"))
@@ -163,7 +166,7 @@ def build(docs: EvalDocs, traffic: savings.Traffic, config: DeployConfig, centro
             "bound": "wilson_95_lower",
             "scored": "after",
         },
-        "router": _router(docs, centroids),
+        "router": _router(docs, router_dir),
         "llm": llm,
         "clusters": entries,
         "savings": {

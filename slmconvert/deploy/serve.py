@@ -151,9 +151,9 @@ _LITELLM_HEADER = """\
 # Written by `slmconvert deploy`: a LiteLLM proxy config (`litellm --config serve/litellm.yaml`).
 #
 # LiteLLM cannot tell which task a call belongs to, so the cluster router picks the model group:
-# it embeds the call's signature with router.embedder (rollout.yaml), takes the nearest row of
-# centroids.npy by cosine distance and sends the call to `cluster-<id>` when that cluster is
-# promoted and the distance is within router.distance_bound; every other call goes to `llm`.
+# `TaskRouter.load("router").assign(requests)` (router/ beside rollout.yaml) gives each request
+# its cluster id, or -1 beyond every cluster's calibrated bound; the call goes to `cluster-<id>`
+# when that cluster is promoted, every other call to `llm`.
 #
 # Each `cluster-<id>` group holds the rollout's first step: at shadow (0 %) only the LLM answers
 # and the router also sends a copy to `slm-cluster-<id>` to score it; between 0 and 100 % the

@@ -1,9 +1,11 @@
-"""`cluster`: find the agent's recurring task types (signature embeddings → PCA → HDBSCAN).
+"""`cluster`: the agent fleet's task types, known from the request alone, and the router for them.
 
-Each distinct task signature is embedded once (with a disk cache), reduced, and clustered; every
-record gets its signature's ``cluster_id`` (-1 = noise, stays on the LLM) and a seeded,
-per-cluster ``split`` so training never sees the calls it is judged on. Distinct signatures are
-processed in hash order, so the result does not depend on the input's order.
+Calls are read once in Arrow batches into compact arrays; a `TaskRouter` is fitted on them
+(agent nodes by structure, then sub-tasks within a node: `slmconvert.clustering.fit`) and every
+record is labelled by that router, so the offline labels are the ones the gateway will compute
+when the call arrives. OUT holds the records with ``cluster_id`` and a seeded per-cluster
+``split``, ``router/`` (everything assignment needs, nothing cached), ``clusters.json`` (who is
+who, for people), ``centroids.npy`` (for the report's map) and ``clusters.png``.
 """
 
 from __future__ import annotations
@@ -13,114 +15,134 @@ from pathlib import Path
 import numpy as np
 import orjson
 import pyarrow as pa
+import pyarrow.parquet as pq
 
-from slmconvert.clustering.embed import Embedder, default_cache_dir, text_key
-from slmconvert.clustering.profile import NOISE, plot, profiles
-from slmconvert.clustering.signature import signature_parts
+from slmconvert.clustering.calls import Calls, read_calls
+from slmconvert.clustering.embed import default_cache_dir, is_static, load_embedder
+from slmconvert.clustering.fit import SAMPLE, FitSettings, fit_nodes, fit_subtasks
+from slmconvert.clustering.ids import stable_ids
+from slmconvert.clustering.profile import NOISE, gist, plot, profiles
+from slmconvert.clustering.router import TaskRouter
 from slmconvert.config import ClusterConfig
-from slmconvert.errors import MissingDependencyError, StageError
+from slmconvert.errors import StageError
 from slmconvert.progress import NoProgress, Progress
 from slmconvert.stagedir import StageOutput, StageResult, open_input
 
-PACKAGES = ("sentence-transformers", "hdbscan", "scikit-learn", "torch")
+PACKAGES = ("model2vec", "sentence-transformers", "hdbscan", "scikit-learn", "scipy", "torch")
+ALGORITHM = 2  # v2: request-time signature, fleet nodes then sub-tasks, router/
 
 
-def part_weights(parts: tuple[str, ...], weights: dict[str, float]) -> np.ndarray:
-    """Per-part scale factors whose squares sum to 1, so signature vectors have unit length."""
-    raw = np.array([float(weights.get(p, 1.0)) for p in parts])
-    return raw / np.sqrt((raw**2).sum())
-
-
-def embed_signatures(
-    embedder: Embedder, signatures: list[list[str]], scale: np.ndarray
-) -> np.ndarray:
-    """Unit vectors for signatures given as part texts.
-
-    Each distinct part text is embedded once; a signature is its part vectors, each multiplied
-    by its ``scale``, concatenated. The cosine of two signatures is then the weighted mean of
-    their parts' cosines.
-    """
-    texts = sorted({text for parts in signatures for text in parts})
-    row = {text: i for i, text in enumerate(texts)}
-    part_vectors = embedder.embed(texts)
-    index = np.array([[row[t] for t in parts] for parts in signatures], dtype=np.int64)
-    stacked = part_vectors[index] * scale[None, :, None]  # (signatures, parts, dim)
-    return stacked.reshape(len(signatures), -1).astype(np.float32)
-
-
-def reduce(vectors: np.ndarray, config: ClusterConfig) -> np.ndarray:
-    """Reduce embeddings to ``config.dims`` dimensions (PCA by default) before HDBSCAN."""
-    dims = min(config.dims, vectors.shape[1], max(len(vectors) - 1, 1))
-    if config.reduce == "none" or len(vectors) <= dims:
-        return vectors
-    if config.reduce == "umap":
-        try:
-            import umap
-        except ImportError:
-            raise MissingDependencyError("umap-learn", "--reduce umap") from None
-        return umap.UMAP(n_components=dims, random_state=config.seed).fit_transform(vectors)
-    from sklearn.decomposition import PCA
-
-    # eigh of the feature covariance: exact, deterministic, and far faster than a full SVD
-    solver = "covariance_eigh" if vectors.shape[1] <= 4096 else "randomized"
-    pca = PCA(n_components=dims, svd_solver=solver, random_state=config.seed)
-    return pca.fit_transform(vectors)
-
-
-def find_clusters(points: np.ndarray, config: ClusterConfig) -> np.ndarray:
-    """HDBSCAN labels for ``points`` (-1 for noise)."""
-    import hdbscan
-
-    size = config.min_cluster_size or max(5, round(0.02 * len(points)))
-    if len(points) < max(size, 2):
-        return np.full(len(points), NOISE)
-    model = hdbscan.HDBSCAN(
-        min_cluster_size=size, min_samples=config.min_samples, core_dist_n_jobs=1
-    )
-    return model.fit_predict(points)
-
-
-def _renumber(labels: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """Cluster ids ordered by traffic (largest first), so ids are stable and meaningful."""
-    sizes = {int(c): int(weights[labels == c].sum()) for c in set(labels.tolist()) if c != NOISE}
-    order = sorted(sizes, key=lambda c: (-sizes[c], int(np.flatnonzero(labels == c)[0])))
-    mapping = {old: new for new, old in enumerate(order)}
-    return np.array([mapping.get(int(c), NOISE) for c in labels])
-
-
-def _assign_noise(
-    labels: np.ndarray, vectors: np.ndarray, bound: float
-) -> tuple[np.ndarray, np.ndarray]:
-    """Give noise points to the nearest centroid within cosine distance ``bound``."""
-    ids = sorted(set(labels.tolist()) - {NOISE})
-    noise = np.flatnonzero(labels == NOISE)
-    assigned = np.zeros(len(labels), dtype=bool)
-    if not ids or not len(noise):
-        return labels, assigned
-    centroids = np.stack([vectors[labels == c].mean(axis=0) for c in ids])
-    centroids /= np.linalg.norm(centroids, axis=1, keepdims=True)
-    distance = 1.0 - vectors[noise] @ centroids.T
-    nearest = distance.argmin(axis=1)
-    ok = distance[np.arange(len(noise)), nearest] <= bound
-    out = labels.copy()
-    out[noise[ok]] = np.array(ids)[nearest[ok]]
-    assigned[noise[ok]] = True
-    return out, assigned
-
-
-def assign_splits(ids: list[str], labels: np.ndarray, config: ClusterConfig) -> list[str]:
-    """A seeded train/eval split per cluster, independent of record order."""
-    split = ["train"] * len(ids)
+def assign_splits(ids: list[str], labels: np.ndarray, config: ClusterConfig) -> np.ndarray:
+    """A seeded train/eval split per cluster, independent of record order (True = eval)."""
+    is_eval = np.zeros(len(ids), bool)
+    order = np.argsort(np.array(ids), kind="stable")
     for cid in sorted(set(labels.tolist())):
-        members = sorted(np.flatnonzero(labels == cid).tolist(), key=lambda i: ids[i])
+        members = order[labels[order] == cid]
         n = len(members)
         if n < 2:
             continue
         n_eval = min(max(round(config.eval_share * n), config.min_eval), config.max_eval, n - 1)
         rng = np.random.default_rng([config.seed, cid + 1])
-        for i in rng.permutation(n)[:n_eval]:
-            split[members[i]] = "eval"
-    return split
+        is_eval[members[rng.permutation(n)[:n_eval]]] = True
+    return is_eval
+
+
+def fit_settings(config: ClusterConfig) -> FitSettings:
+    """The fit's plain settings from the stage's."""
+    return FitSettings(
+        weights=config.node_weights(),
+        node_distance=config.node_distance,
+        min_cluster_size=config.min_cluster_size,
+        min_samples=config.min_samples,
+        dims=config.dims,
+        subtask_min_share=config.subtask_min_share,
+        subtask_separation=config.subtask_separation,
+        seed=config.seed,
+    )
+
+
+def router_settings(config: ClusterConfig) -> dict:
+    """What a router must know to compute a call's signature as the fit did."""
+    kind = "static" if is_static(config.embedder) else "sentence-transformers"
+    return {
+        "signature": config.signature,
+        "signature_chars": config.signature_chars,
+        "normalisation": "volatile values (numbers, ids, dates, emails, URLs, pii placeholders) → #",
+        "weights": config.node_weights(),
+        "embedder": {"kind": kind, "model": config.embedder},
+    }
+
+
+def _sample(members: np.ndarray, hashes: np.ndarray) -> np.ndarray:
+    return members[np.argsort(hashes[members], kind="stable")[:SAMPLE]]
+
+
+def fit(calls: Calls, config: ClusterConfig, embedder) -> tuple[TaskRouter, np.ndarray]:
+    """A fitted router with provisional cluster ids, and each call's provisional label."""
+    settings = fit_settings(config)
+    router, structure_node = fit_nodes(
+        calls.structures, calls.counts(), router_settings(config), embedder, settings
+    )
+    node = structure_node[calls.structure]
+    sizes = np.bincount(node, minlength=len(router.model.bounds))
+    hashes = calls.hashes(config.seed)
+    next_id, node_cluster = 0, []
+    for n, size in enumerate(sizes):
+        split = None
+        if "user" in config.signature and size >= 2 * config.min_cluster_size:
+            members = _sample(np.flatnonzero(node == n), hashes)
+            split = fit_subtasks([calls.users[i] for i in members], int(size), embedder, settings)
+        if split is not None:
+            split.clusters = list(range(next_id, next_id + len(split.centroids)))
+            router.model.subtasks[n] = split
+            next_id += len(split.centroids)
+            node_cluster.append(NOISE)
+        elif size >= config.min_cluster_size:
+            node_cluster.append(next_id)
+            next_id += 1
+        else:
+            node_cluster.append(NOISE)
+    router.model.node_cluster = node_cluster
+    return router, label_calls(router, calls, node)
+
+
+def label_calls(router: TaskRouter, calls: Calls, node: np.ndarray) -> np.ndarray:
+    """Each call's cluster under ``router``, given its node (sub-tasks by its user turn)."""
+    return router.label_nodes(node, calls.users)
+
+
+def describe_nodes(router: TaskRouter, calls: Calls, labels: np.ndarray) -> dict[int, dict]:
+    """Per cluster: its node's most offered tools and the gist of its system prompt."""
+    out = {}
+    for cid in sorted(set(labels.tolist()) - {NOISE}):
+        structures = np.bincount(calls.structure[labels == cid], minlength=len(calls.structures))
+        tools: dict[str, int] = {}
+        for s in np.flatnonzero(structures):
+            for name in calls.structures[s].tool_names:
+                tools[name] = tools.get(name, 0) + int(structures[s])
+        top = calls.structures[int(structures.argmax())]
+        out[cid] = {
+            "tools": sorted(tools, key=lambda t: (-tools[t], t))[:8],
+            "gist": gist(top.system),
+            "workload": top.workload,
+        }
+    return out
+
+
+def centroids_of(router: TaskRouter, calls: Calls, labels: np.ndarray) -> dict[int, np.ndarray]:
+    """A vector per cluster for the report's map: its node's structure, plus its sub-task."""
+    out, m = {}, router.model
+    node_of = {c: n for n, c in enumerate(m.node_cluster) if c != NOISE}
+    for n, split in m.subtasks.items():
+        for k, c in enumerate(split.clusters):
+            node_of[c] = n
+            user = split.mean + split.centroids[k] @ split.components
+            out[c] = np.concatenate([m.tools[n], m.system[n], 0.5 * user])
+    dim = m.tools.shape[1]
+    for c, n in node_of.items():
+        vec = out.get(c, np.concatenate([m.tools[n], m.system[n], np.zeros(dim)]))
+        out[c] = vec / max(float(np.linalg.norm(vec)), 1e-12)
+    return out
 
 
 def run(
@@ -131,107 +153,116 @@ def run(
     force: bool = False,
     progress: Progress | None = None,
 ) -> StageResult:
-    """Cluster the records of a pii (or collect) stage directory into task types."""
+    """Cluster the records of a pii (or collect) stage directory into the fleet's task types."""
     config = config or ClusterConfig()
     progress = progress or NoProgress()
     src = open_input(
-        input_dir,
-        expect=("collect", "pii"),
-        require_pii=True,
+        input_dir, expect=("collect", "pii"), require_pii=True,
         allow_unscrubbed=config.allow_unscrubbed,
-    )
-    table = src.read_table()
-    records = table.to_pylist()
-    if not records:
-        raise StageError(f"{src.path}: holds no records to cluster")
-
-    parts = tuple(config.signature)
-    part_texts = [signature_parts(r, parts, config.signature_chars) for r in records]
-    keys = [text_key("\n".join(p)) for p in part_texts]
-    distinct = dict(zip(keys, part_texts, strict=True))
-    order = sorted(distinct)
-    position = {k: i for i, k in enumerate(order)}
-    of_record = np.array([position[k] for k in keys])
-    weights = np.bincount(of_record, minlength=len(order))
-
-    cache = None if config.no_cache else Path(config.cache_dir or default_cache_dir())
-    embedder = Embedder(config.embedder, cache_dir=cache, batch_size=config.batch_size)
-    progress.start(f"embedding {len(order):,} distinct signatures")
-    scale = part_weights(parts, config.signature_weights)
-    vectors = embed_signatures(embedder, [distinct[k] for k in order], scale)
+    )  # fmt: skip
+    previous = TaskRouter.load(Path(config.previous) / "router") if config.previous else None
+    progress.start("reading calls")
+    calls = read_calls(src.data_files(), config.signature_chars)
     progress.finish()
-    points = reduce(vectors, config)
-    labels = _renumber(find_clusters(points, config), weights)
-    assigned = np.zeros(len(labels), dtype=bool)
-    if config.assign_noise:
-        labels, assigned = _assign_noise(labels, vectors, config.noise_max_distance)
+    if not len(calls):
+        raise StageError(f"{src.path}: holds no records to cluster")
+    cache = None if config.no_cache else Path(config.cache_dir or default_cache_dir())
+    embedder = load_embedder(config.embedder, cache_dir=cache, batch_size=config.batch_size)
+    progress.start(f"fitting nodes and sub-tasks on {len(calls):,} calls")
+    router, provisional = fit(calls, config, embedder)
+    progress.finish()
+    mapping, lineage = stable_ids(provisional, calls, previous, config.min_cluster_size)
+    router.relabel(mapping)
+    labels = np.array([mapping.get(int(c), NOISE) for c in provisional], dtype=np.int32)
+    return _write(src, output, config, calls, router, labels, lineage, force)
 
-    record_labels = labels[of_record]
-    ids = [r["id"] for r in records]
-    splits = assign_splits(ids, record_labels, config)
-    clusters, noise = profiles(records, record_labels, vectors[of_record])
 
+def _agreement(router: TaskRouter, calls: Calls, labels: np.ndarray, seed: int) -> float:
+    """Share of a sample of the fitted calls that the saved router labels as the stage did."""
+    from slmconvert.clustering.request import RequestView
+
+    sample = np.argsort(calls.hashes(seed + 1), kind="stable")[:2000]
+    views = []
+    for i in sample:
+        s = calls.structures[calls.structure[i]]
+        views.append(RequestView(s.tools, s.system, calls.users[i], s.workload))
+    return float((router.assign_views(views) == labels[sample]).mean())
+
+
+def _write(src, output, config, calls, router, labels, lineage, force) -> StageResult:
+    is_eval = assign_splits(calls.ids, labels, config)
+    clusters, noise = profiles(
+        calls, labels, describe_nodes(router, calls, labels),
+        centroids_of(router, calls, labels), seed=config.seed,
+    )  # fmt: skip
+    router.model.clusters = [{"id": c["id"], "label": c["label"]} for c in clusters]
     with StageOutput(
-        output,
-        "cluster",
-        config.model_dump(),
-        inputs=[src.as_input_entry()],
-        lineage=src.lineage,
-        force=force,
-        seed=config.seed,
-        packages=PACKAGES,
-    ) as out:
-        table = table.set_column(
-            table.schema.get_field_index("cluster_id"),
-            "cluster_id",
-            pa.array(record_labels.tolist(), pa.int32()),
-        )
-        table = table.set_column(
-            table.schema.get_field_index("split"), "split", pa.array(splits, pa.string())
-        )
-        out.records().write_table(table)
-        embedder_info = {
-            "model": config.embedder,
-            "dimension": int(vectors.shape[1]),
-            "signature_weights": dict(zip(parts, scale.round(6).tolist(), strict=True)),
-            "combine": "concatenate each part's unit vector times its weight",
-            "signature": config.signature,
-            "signature_chars": config.signature_chars,
-            "noise_max_distance": config.noise_max_distance,
-        }
-        (out.path / "clusters.json").write_bytes(
-            orjson.dumps(
-                {"embedder": embedder_info, "clusters": clusters, "noise": noise},
-                option=orjson.OPT_INDENT_2,
-            )
-        )
+        output, "cluster", config.model_dump(), inputs=[src.as_input_entry()],
+        lineage=src.lineage, force=force, seed=config.seed, packages=PACKAGES,
+        algorithm=ALGORITHM,
+    ) as out:  # fmt: skip
+        _write_records(out, src, labels, is_eval)
+        router.save(out.path / "router")
+        doc = {"router": "router/", "algorithm": ALGORITHM, "clusters": clusters, "noise": noise}
+        doc["lineage"] = lineage
+        (out.path / "clusters.json").write_bytes(orjson.dumps(doc, option=orjson.OPT_INDENT_2))
         if clusters:
-            np.save(
-                out.path / "centroids.npy", np.array([c["centroid"] for c in clusters], np.float32)
-            )
-        plot(
-            out.path / "clusters.png",
-            points[of_record],
-            record_labels,
-            {c["id"]: c["label"] for c in clusters},
-        )
+            vectors = np.array([c["centroid"] for c in clusters], np.float32)
+            np.save(out.path / "centroids.npy", vectors)
+        _plot(out.path / "clusters.png", router, calls, labels, clusters)
+        agreement = _agreement(TaskRouter.load(out.path / "router"), calls, labels, config.seed)
         out.counts = {
-            "records": len(records),
-            "distinct_signatures": len(order),
+            "records": len(calls),
+            "distinct_structures": len(calls.structures),
+            "nodes": len(router.model.bounds),
             "clusters": len(clusters),
             "noise": noise["size"],
-            "noise_assigned": int(weights[assigned].sum()),
-            "train": splits.count("train"),
-            "eval": splits.count("eval"),
+            "train": int((~is_eval).sum()),
+            "eval": int(is_eval.sum()),
         }
         out.metrics = {
             "noise_share": noise["share"],
-            "embeddings_computed": embedder.computed,
-            "embeddings_cached": embedder.hits,
+            "noise_cost_share": noise["cost_share"],
+            "router_agreement": round(agreement, 4),
+            "embeddings_computed": embedder_count(router),
         }
         if src.manifest.get("allow_unscrubbed") or not src.has_stage("pii"):
             out.extra["allow_unscrubbed"] = True
             out.warnings.append("input has not been through `slmconvert pii` (--allow-unscrubbed)")
         if not clusters:
             out.warnings.append("no clusters found: every call stays on the LLM")
+        if lineage.get("new") or lineage.get("gone"):
+            out.extra["cluster_ids"] = lineage
     return StageResult(out.out, out.manifest)
+
+
+def embedder_count(router: TaskRouter) -> int:
+    return int(getattr(router.embedder, "computed", 0))
+
+
+def _write_records(out: StageOutput, src, labels: np.ndarray, is_eval: np.ndarray) -> None:
+    """The input records with their cluster and split, batch by batch."""
+    start, writer = 0, out.records()
+    for path in src.data_files():
+        for batch in pq.ParquetFile(path).iter_batches(batch_size=20_000):
+            table = pa.Table.from_batches([batch])
+            end = start + table.num_rows
+            table = table.set_column(
+                table.schema.get_field_index("cluster_id"), "cluster_id",
+                pa.array(labels[start:end], pa.int32()),
+            )  # fmt: skip
+            split = np.where(is_eval[start:end], "eval", "train")
+            table = table.set_column(
+                table.schema.get_field_index("split"), "split", pa.array(split, pa.string())
+            )
+            writer.write_table(table)
+            start = end
+
+
+def _plot(path: Path, router: TaskRouter, calls: Calls, labels: np.ndarray, clusters) -> None:
+    """The calls' structure vectors in 2-D, coloured by cluster (a sample on big inputs)."""
+    sample = np.sort(np.argsort(calls.hashes(7), kind="stable")[:5000])
+    tools, system = router.structure_vectors([calls.structures[calls.structure[i]] for i in sample])
+    users = router.embedder.embed([calls.users[i] for i in sample])
+    points = np.hstack([tools, system, 0.5 * users])
+    plot(path, points, labels[sample], {c["id"]: c["label"] for c in clusters})

@@ -6,8 +6,9 @@ keep noise and untrained clusters on the LLM. Promoted clusters get the traffic 
 (shadow → 5 → 25 → 50 → 100 % by default) and the fallback rules; every cluster gets its expected
 savings. OUT holds ``rollout.yaml`` / ``rollout.json`` (valid against
 ``slmconvert/deploy/rollout.schema.json``), the promoted adapters under ``adapters/<id>/``,
-``centroids.npy`` and ``clusters.json`` for the router, and ``serve/vllm.sh`` and
-``serve/litellm.yaml``. No records are written: deploy ends the pipeline.
+``router/`` (the cluster stage's `TaskRouter`, which the gateway loads) and ``clusters.json``,
+and ``serve/vllm.sh`` and ``serve/litellm.yaml``. No records are written: deploy ends the
+pipeline.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-import numpy as np
 import orjson
 import pyarrow.parquet as pq
 
@@ -25,8 +25,10 @@ from slmconvert.deploy.plan import EvalDocs, build
 from slmconvert.errors import InputError
 from slmconvert.stagedir import StageInput, StageOutput, StageResult, open_input
 
-CENTROIDS = "centroids.npy"
-LINEAGE_DEPTH = 8  # stage inputs followed back when eval did not copy centroids.npy
+ROUTER = "router"
+LINEAGE_DEPTH = 8  # stage inputs followed back when eval did not copy router/
+OLD_RUN = "made by an older slmconvert (clusters split by the answer, no router)"
+RERUN = "re-run from `slmconvert cluster` (and the stages after it)"
 HINTS = {
     "clusters.json": "rerun `slmconvert cluster` and the stages after it",
     "selection.json": "rerun `slmconvert select` and the stages after it",
@@ -44,10 +46,8 @@ def read_docs(stage: StageInput) -> EvalDocs:
         isinstance(c, dict) and isinstance(c.get("id"), int) for c in clusters
     ):
         raise InputError(f"{path}: field 'clusters' missing or without ids", HINTS["clusters.json"])
-    embedder = docs.clusters.get("embedder")
-    for key in ("model", "noise_max_distance", "signature"):
-        if not isinstance(embedder, dict) or embedder.get(key) in (None, "", []):
-            raise InputError(f"{path}: field 'embedder.{key}' missing", HINTS["clusters.json"])
+    if "router" not in docs.clusters:
+        raise InputError(f"{path}: {OLD_RUN}", RERUN)
     entries = docs.eval.get("clusters")
     if not isinstance(entries, list):
         raise InputError(
@@ -61,14 +61,14 @@ def read_docs(stage: StageInput) -> EvalDocs:
     return docs
 
 
-def find_centroids(stage: StageInput) -> Path:
-    """``centroids.npy`` of the input, else of the nearest stage it was made from."""
+def find_router(stage: StageInput) -> Path:
+    """``router/`` of the input, else of the nearest stage it was made from."""
     seen, queue = set(), [stage.path]
     for _ in range(LINEAGE_DEPTH):
         following = []
         for path in queue:
-            if (path / CENTROIDS).is_file():
-                return path / CENTROIDS
+            if (path / ROUTER / "router.json").is_file():
+                return path / ROUTER
             seen.add(path.resolve())
             try:
                 manifest = orjson.loads((path / "manifest.json").read_bytes())
@@ -79,20 +79,21 @@ def find_centroids(stage: StageInput) -> Path:
                     if Path(item["path"]).resolve() not in seen:
                         following.append(Path(item["path"]))
         queue = following
-    raise InputError(
-        f"{stage.path}: no {CENTROIDS} here nor in the stages it was made from",
-        "rerun `slmconvert eval` (it copies centroids.npy forward)",
-    )
+    raise InputError(f"{stage.path}: no {ROUTER}/ here nor in the stages it was made from", RERUN)
 
 
-def _check_centroids(path: Path, docs: EvalDocs) -> None:
-    rows = np.load(path, mmap_mode="r").shape[0]
-    expected = len(docs.clusters["clusters"])
-    if rows != expected:
+def check_router(path: Path, docs: EvalDocs) -> None:
+    """The router loads and answers every cluster of clusters.json (an InputError otherwise)."""
+    from slmconvert.clustering.router import TaskRouter
+
+    router = TaskRouter.load(path)
+    missing = sorted({c["id"] for c in docs.clusters["clusters"]} - set(router.cluster_ids()))
+    if missing:
         raise InputError(
-            f"{path}: {rows} rows for {expected} clusters in clusters.json",
-            "use the centroids.npy of the same cluster run",
+            f"{path / 'router.json'}: no route to clusters {missing} of clusters.json",
+            "use the router/ of the same cluster run",
         )
+    docs.router = {"settings": router.model.settings}
 
 
 def run(
@@ -106,14 +107,14 @@ def run(
     config = config or DeployConfig()
     stage = open_input(input_dir, expect=("eval",), require_pii=True)
     docs = read_docs(stage)
-    centroids = find_centroids(stage)
-    _check_centroids(centroids, docs)
+    router = find_router(stage)
+    check_router(router, docs)
     traffic = savings.tally(
         _batches(stage), savings.Prices(config.llm_price_in, config.llm_price_out)
     )
     if not traffic.clusters:
         raise InputError(f"{stage.path}: no records")
-    plan = build(docs, traffic, config, CENTROIDS)
+    plan = build(docs, traffic, config, ROUTER)
     for cid, source in plan.copies.items():
         if not source.is_dir():
             raise InputError(
@@ -126,9 +127,9 @@ def run(
         )
     rollout.validate(plan.doc)
     inputs = [stage.as_input_entry()]
-    if centroids.parent != stage.path:
-        inputs.append({"path": str(centroids), "role": "centroids"})
-        plan.warnings.append(f"{CENTROIDS} read from an earlier stage: {centroids.parent}")
+    if router.parent != stage.path:
+        inputs.append({"path": str(router), "role": "router"})
+        plan.warnings.append(f"{ROUTER}/ read from an earlier stage: {router.parent}")
     with StageOutput(
         output,
         "deploy",
@@ -139,7 +140,7 @@ def run(
         seed=config.seed,
         packages=("jsonschema", "pyyaml"),
     ) as out:
-        _write(out, stage, plan, centroids, config)
+        _write(out, stage, plan, router, config)
         _tally(out, plan)
     return StageResult(out.out, out.manifest)
 
@@ -151,12 +152,12 @@ def _batches(stage: StageInput):
             yield batch.to_pylist()
 
 
-def _write(
-    out: StageOutput, stage: StageInput, plan, centroids: Path, config: DeployConfig
-) -> None:
+def _write(out: StageOutput, stage: StageInput, plan, router: Path, config: DeployConfig) -> None:
     for cid, source in plan.copies.items():
         shutil.copytree(source, out.path / "adapters" / str(cid))
-    shutil.copyfile(centroids, out.path / CENTROIDS)
+    shutil.copytree(router, out.path / ROUTER)
+    if (stage.path / "centroids.npy").is_file():  # the report's cluster map
+        shutil.copyfile(stage.path / "centroids.npy", out.path / "centroids.npy")
     shutil.copyfile(stage.path / "clusters.json", out.path / "clusters.json")
     (out.path / "rollout.json").write_bytes(rollout.to_json(plan.doc))
     (out.path / "rollout.yaml").write_text(rollout.to_yaml(plan.doc), encoding="utf-8")

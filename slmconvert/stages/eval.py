@@ -25,7 +25,7 @@ from slmconvert.training import examples as ex
 from slmconvert.training.models import ModelRef, load_model, load_tokenizer
 
 COLUMNS = ["messages", "tools", "response", "cluster_id", "split"]
-FORWARD = ("clusters.json", "selection.json", "finetune.json", "centroids.npy")
+FORWARD = ("clusters.json", "selection.json", "finetune.json", "centroids.npy", "router")
 EXAMPLES_SHOWN = 3
 
 

@@ -28,7 +28,7 @@ from slmconvert.training.trainer import pick_method, train
 
 NOISE = -1
 COLUMNS = ["id", "messages", "tools", "response", "cluster_id", "split"]
-FORWARD = ("clusters.json", "selection.json", "centroids.npy")
+FORWARD = ("clusters.json", "selection.json", "centroids.npy", "router")
 UNHASHED = {"clusters", "threads", "allow_unscrubbed", "save_steps"}
 
 

@@ -196,6 +196,11 @@ def _manifest_hash(stage_dir: Path | str) -> str | None:
         return None
 
 
+def algorithm_of(spec: StageSpec) -> int:
+    """The algorithm version of a stage's module (1 unless it declares ``ALGORITHM``)."""
+    return getattr(importlib.import_module(spec.module), "ALGORITHM", 1)
+
+
 def _stale(
     spec: StageSpec,
     config: StageConfig,
@@ -212,6 +217,8 @@ def _stale(
         return f"output holds `{manifest.get('stage')}`"
     if manifest.get("config_hash") != hash_json(config.model_dump(mode="json")):
         return "settings changed"
+    if manifest.get("algorithm", 1) != algorithm_of(spec):
+        return "made by another version of the stage's algorithm"
     inputs = [e for e in manifest.get("inputs", []) if isinstance(e, dict)]
     if spec.name == "collect":
         now = {f.path for f in sources.expand(recipe.inputs)}

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import math
 import re
-import shutil
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -295,9 +294,7 @@ def run(
         (out.path / "selection.json").write_bytes(
             orjson.dumps(selection, option=orjson.OPT_INDENT_2)
         )
-        for name in ("clusters.json", "centroids.npy"):
-            if (stage.path / name).exists():
-                shutil.copyfile(stage.path / name, out.path / name)
+        out.copy_forward(stage, ("clusters.json", "centroids.npy", "router"), records=False)
         _tally(out, entries, stats, unassigned)
     return StageResult(out.out, out.manifest)
 

@@ -11,7 +11,12 @@ from slmconvert.deploy import plan, rollout, savings
 from slmconvert.errors import StageError
 from slmconvert.records import message, new_record
 
-EMBEDDER = {"model": "all-MiniLM-L6-v2", "noise_max_distance": 0.3, "signature": ["first_user"]}
+ROUTER = {
+    "settings": {
+        "embedder": {"kind": "static", "model": "static-minilm", "path": "embedder"},
+        "signature": ["tools", "system", "user", "workload"],
+    }
+}
 
 
 def records() -> list[dict]:
@@ -47,7 +52,7 @@ def eval_entry(cid: int, k: int, n: int, low: float) -> dict:
 @pytest.fixture(scope="module")
 def manifest() -> dict:
     docs = plan.EvalDocs(
-        clusters={"embedder": EMBEDDER, "clusters": [{"id": 0, "label": "faq"}, {"id": 1}]},
+        clusters={"router": "router/", "clusters": [{"id": 0, "label": "faq"}, {"id": 1}]},
         selection={"catalog": {}, "clusters": [
             {"id": 0, "decision": "specialise", "candidates": [
                 {"model": "Qwen3-0.6B", "hub_id": "Qwen/Qwen3-0.6B", "serving_usd_per_mtok": 0.03}
@@ -55,9 +60,10 @@ def manifest() -> dict:
         ]},
         finetune={"clusters": [], "skipped": []},
         eval={"clusters": [eval_entry(0, 200, 200, 0.981), eval_entry(1, 150, 200, 0.686)]},
+        router=ROUTER,
     )  # fmt: skip
     traffic = savings.tally([records()])
-    return plan.build(docs, traffic, DeployConfig(), "centroids.npy").doc
+    return plan.build(docs, traffic, DeployConfig(), "router").doc
 
 
 def test_a_built_manifest_is_valid(manifest):
@@ -77,7 +83,7 @@ def test_a_built_manifest_is_valid(manifest):
         (lambda d: d["clusters"][0]["schedule"][1].update(percent=150), "schedule/1/percent"),
         (lambda d: d["clusters"][0]["fallback"][-1].pop("timeout_ms"), "fallback/1"),
         (lambda d: d["savings"].pop("promoted"), "savings"),
-        (lambda d: d["router"].update(distance_bound=-1), "router/distance_bound"),
+        (lambda d: d["router"].update(signature=["answer_kind"]), "router/signature"),
     ],
 )
 def test_a_broken_manifest_is_rejected(manifest, break_it, where):

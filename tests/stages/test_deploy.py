@@ -16,12 +16,15 @@ from pathlib import Path
 
 import numpy as np
 import orjson
+import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 import yaml
 from safetensors.numpy import save_file
 
 from slmconvert import catalog
+from slmconvert.clustering.router import TaskRouter
 from slmconvert.config import DeployConfig
 from slmconvert.deploy import rollout
 from slmconvert.deploy.render import summary
@@ -61,11 +64,22 @@ def write_adapter(path: Path, base: str, rank: int) -> Path:
     return path
 
 
+NOISE_FROM = 7  # the examples' clusters from 7 on play noise here: the router left them out
+
+
+def as_noise(table: pa.Table, first: int) -> pa.Table:
+    """``table`` with the records of clusters ``first`` and above moved to noise (-1)."""
+    ids = table.column("cluster_id")
+    noise = pc.if_else(pc.greater_equal(ids, first), pa.scalar(-1, pa.int32()), ids)
+    return table.set_column(table.schema.get_field_index("cluster_id"), "cluster_id", noise)
+
+
 def write_eval_dir(root: Path) -> Path:
     """An eval-stage directory over the examples' select output, through the real writer."""
     SELECT, CLUSTER = STAGES["select"], STAGES["cluster"]
     source = open_input(SELECT, expect=("select",))
     selection = orjson.loads((SELECT / "selection.json").read_bytes())
+    selection["clusters"] = [e for e in selection["clusters"] if e["id"] < NOISE_FROM]
     for entry in selection["clusters"]:
         if entry["id"] == 6:
             entry.update(decision="stay_on_llm", candidates=[], reason="fewer than 200 records")
@@ -90,9 +104,12 @@ def write_eval_dir(root: Path) -> Path:
     lineage = [*source.lineage, {"stage": "finetune", "config_hash": "f0"}]
     with StageOutput(root / "eval", "eval", {"seed": 0}, lineage=lineage) as out:
         for shard in source.data_files():
-            out.records().write_table(pq.read_table(shard))
-        shutil.copyfile(SELECT / "clusters.json", out.path / "clusters.json")
+            out.records().write_table(as_noise(pq.read_table(shard), NOISE_FROM))
+        clusters = orjson.loads((SELECT / "clusters.json").read_bytes())
+        clusters["clusters"] = [c for c in clusters["clusters"] if c["id"] < NOISE_FROM]
+        (out.path / "clusters.json").write_bytes(orjson.dumps(clusters))
         shutil.copyfile(CLUSTER / "centroids.npy", out.path / "centroids.npy")
+        shutil.copytree(CLUSTER / "router", out.path / "router")
         for name, doc in (
             ("selection.json", selection),
             ("finetune.json", finetune),
@@ -105,7 +122,8 @@ def write_eval_dir(root: Path) -> Path:
 @pytest.fixture(scope="module")
 def evaluated(example_stages, tmp_path_factory) -> Path:
     STAGES.update(example_stages)
-    return write_eval_dir(tmp_path_factory.mktemp("deploy"))
+    STAGES["eval"] = write_eval_dir(tmp_path_factory.mktemp("deploy"))
+    return STAGES["eval"]
 
 
 @pytest.fixture(scope="module")
@@ -136,13 +154,16 @@ def test_manifest_validates_and_matches_its_yaml_twin(deployed):
 
     assert rollout.problems(doc) == []
     assert yaml.safe_load((deployed.output / "rollout.yaml").read_text()) == doc
-    assert doc["router"]["centroids"] == "centroids.npy"
-    assert doc["router"]["distance_bound"] == 0.35
-    assert doc["router"]["embedder"]["model"] == "all-MiniLM-L6-v2"
-    centroids = np.load(deployed.output / "centroids.npy")
-    assert centroids.shape[0] == len(doc["router"]["cluster_ids"])
+    assert doc["router"]["path"] == "router"
+    assert doc["router"]["embedder"] == {
+        "kind": "static",
+        "model": "static-minilm",
+        "path": "embedder",
+    }
+    router = TaskRouter.load(deployed.output / doc["router"]["path"])
+    assert set(doc["router"]["cluster_ids"]) <= set(router.cluster_ids())
     assert (deployed.output / "clusters.json").read_bytes() == (
-        STAGES["select"] / "clusters.json"
+        STAGES["eval"] / "clusters.json"
     ).read_bytes()
     assert [s["stage"] for s in deployed.manifest["lineage"]][-3:] == ["finetune", "eval", "deploy"]
 
@@ -352,10 +373,10 @@ def test_refuses_a_non_eval_directory_and_a_missing_adapter(evaluated, tmp_path)
     assert not (tmp_path / "b").exists()
 
 
-def test_centroids_are_found_through_the_inputs_when_eval_did_not_copy_them(evaluated, tmp_path):
+def test_the_router_is_found_through_the_inputs_when_eval_did_not_copy_it(evaluated, tmp_path):
     moved = shutil.copytree(evaluated, tmp_path / "eval")
-    (moved / "centroids.npy").unlink()
-    with pytest.raises(InputError, match="no centroids.npy here nor in the stages"):
+    shutil.rmtree(moved / "router")
+    with pytest.raises(InputError, match="no router/ here nor in the stages"):
         deploy.run(moved, tmp_path / "a")
     manifest = orjson.loads((moved / "manifest.json").read_bytes())
     manifest["inputs"] = [
@@ -365,6 +386,25 @@ def test_centroids_are_found_through_the_inputs_when_eval_did_not_copy_them(eval
 
     result = deploy.run(moved, tmp_path / "b")
 
-    copied = np.load(result.output / "centroids.npy")
-    assert np.array_equal(copied, np.load(STAGES["cluster"] / "centroids.npy"))
-    assert any("centroids.npy read from an earlier stage" in w for w in result.warnings)
+    copied = result.output / "router" / "router.json"
+    assert copied.read_bytes() == (STAGES["cluster"] / "router" / "router.json").read_bytes()
+    assert any("router/ read from an earlier stage" in w for w in result.warnings)
+
+
+def test_an_eval_directory_from_before_the_router_is_refused(evaluated, tmp_path):
+    moved = shutil.copytree(evaluated, tmp_path / "eval")
+    doc = orjson.loads((moved / "clusters.json").read_bytes())
+    doc.pop("router")
+    doc["embedder"] = {"model": "all-MiniLM-L6-v2", "noise_max_distance": 0.35}
+    (moved / "clusters.json").write_bytes(orjson.dumps(doc))
+
+    with pytest.raises(InputError, match="older slmconvert.*re-run from `slmconvert cluster`"):
+        deploy.run(moved, tmp_path / "a")
+
+
+def test_a_corrupt_router_is_one_error_naming_the_file(evaluated, tmp_path):
+    moved = shutil.copytree(evaluated, tmp_path / "eval")
+    (moved / "router" / "router.safetensors").write_bytes(b"not safetensors")
+
+    with pytest.raises(InputError, match=r"router\.safetensors: not a readable safetensors"):
+        deploy.run(moved, tmp_path / "a")

@@ -75,7 +75,7 @@ def test_self_consistent_generation_is_reported_beside_greedy(tuned, tmp_path):
 
 
 def test_upstream_files_travel_forward_for_deploy(scored):
-    for name in ("clusters.json", "selection.json", "finetune.json", "centroids.npy"):
+    for name in ("clusters.json", "selection.json", "finetune.json", "centroids.npy", "router"):
         assert (scored.output / name).exists()
     assert [s["stage"] for s in scored.manifest["lineage"]][-2:] == ["finetune", "eval"]
 
