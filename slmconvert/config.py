@@ -146,7 +146,7 @@ class ClusterConfig(StageConfig):
     no_cache: bool = Field(False, description="Do not read or write the embedding cache.")
     batch_size: int = Field(64, gt=0, description="Texts per embedding batch.")
     node_distance: float = Field(
-        0.3,
+        0.25,
         gt=0,
         lt=1,
         description="Structures (tools, system prompt, workload) closer than this weighted "
@@ -167,7 +167,7 @@ class ClusterConfig(StageConfig):
         0.1, gt=0, lt=1, description="Share of its node a sub-task needs to be split off."
     )
     subtask_separation: float = Field(
-        0.2,
+        0.25,
         ge=-1,
         le=1,
         description="Silhouette a node's sub-tasks need to be kept apart (higher: fewer splits).",

@@ -167,7 +167,15 @@ def build_static(target: Path | None = None) -> Path:
         from model2vec.distill import distill
     except ImportError:
         raise MissingDependencyError("model2vec[distill]", "the static embedder") from None
-    model = distill(model_name=resolve_model(DEFAULT_MODEL), pca_dims=STATIC_DIMS)
+    import contextlib
+
+    os.environ.setdefault("TQDM_DISABLE", "1")  # distillation's own progress bars
+    with (
+        open(os.devnull, "w") as quiet,
+        contextlib.redirect_stderr(quiet),
+        contextlib.redirect_stdout(quiet),
+    ):
+        model = distill(model_name=resolve_model(DEFAULT_MODEL), pca_dims=STATIC_DIMS)
     tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}")
     model.save_pretrained(str(tmp))
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -27,7 +27,7 @@ from slmconvert.clustering.router import NOISE, RouterModel, Subtasks, TaskRoute
 
 MAX_LINKED = 3000  # distinct structures merged pairwise; rarer ones join their nearest node
 SAMPLE = 2000  # user turns per node for the sub-task fit
-BOUND_MARGIN, BOUND_FLOOR = 1.25, 0.05
+BOUND_MARGIN = 1.25
 
 
 @dataclass(frozen=True)
@@ -124,7 +124,7 @@ def fit_nodes(
         if np.array_equal(nearest, labels):
             break
         labels = nearest
-    model.bounds = _bounds(labels, best, counts, n)
+    model.bounds = _bounds(labels, best, n, floor=s.node_distance / 2)
     return router, labels
 
 
@@ -134,13 +134,18 @@ def _empty(embedder):
     return z, z, [], np.zeros((0, 0), np.float32), np.zeros(0, np.float32), []
 
 
-def _bounds(labels: np.ndarray, distance: np.ndarray, counts: np.ndarray, n: int) -> np.ndarray:
-    """Per node: the farthest of its own structures, with a margin (calls like them are in)."""
-    bounds = np.full(n, BOUND_FLOOR, np.float32)
+def _bounds(labels: np.ndarray, distance: np.ndarray, n: int, floor: float) -> np.ndarray:
+    """Per node: the farthest of its own structures with a margin, and at least ``floor``.
+
+    Live calls differ from logged ones (raw names where the log has placeholders, a new
+    wording of the prompt), so the bound keeps half the merge distance even for a tight node:
+    anything farther than that from every node was never one of them.
+    """
+    bounds = np.full(n, floor, np.float32)
     for node in range(n):
         d = distance[labels == node]
         if len(d):
-            bounds[node] = max(BOUND_FLOOR, float(d.max()) * BOUND_MARGIN + 0.02)
+            bounds[node] = max(floor, float(d.max()) * BOUND_MARGIN + 0.02)
     return bounds
 
 

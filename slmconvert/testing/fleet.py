@@ -74,8 +74,9 @@ def _sizes(nodes: int, calls: int, min_calls: int, max_calls: int, rng: random.R
     raw = [1.0 / (rank + 1) ** 1.1 for rank in range(nodes)]
     scale = calls / sum(raw)
     sizes = [min(max_calls, max(min_calls, round(w * scale))) for w in raw]
-    rng.shuffle(sizes)
-    return sizes
+    special, rest = sizes[3:6], sizes[:3] + sizes[6:]  # the special nodes get mid-sized traffic
+    rng.shuffle(rest)
+    return special + rest
 
 
 def plan_fleet(
