@@ -1,115 +1,190 @@
-"""Benchmark `cluster` against the naive way on 100,000 calls with about 5,000 distinct signatures.
+"""Benchmark `cluster` on a generated agent fleet whose every call has a unique user turn.
 
-Naive way: embed every call's signature text (no dedup, no cache), then HDBSCAN on the raw
-384-d embeddings. It is far too slow to run on 100,000 calls here, so it is measured on subsets
-and extrapolated (embedding: linear in calls; HDBSCAN: fitted n^k from two subset sizes); the
-table says which figures are measured. Ours: `slmconvert cluster` end to end, cold cache, then
-warm cache.
+For each size (default 100,000 and 1,000,000 calls; 45 nodes, long-tailed) and each embedder
+(the default static one, distilled from all-MiniLM-L6-v2, and the MiniLM transformer itself):
+`slmconvert cluster` end to end (wall time, peak RSS of this process), the saved router's
+assignments per second on a batch and its p50 latency for one request, and quality against the
+generator's truth. The naive way embeds every call with MiniLM and runs HDBSCAN on the raw
+384-d vectors; it is measured on subsets and extrapolated (embedding linear in calls, HDBSCAN a
+fitted n^k), and so is the transformer embedder at sizes marked "extrapolated".
 
-    python bench/cluster.py                 # 100,000 calls
-    python bench/cluster.py --calls 20000
+    python bench/cluster.py                          # 100k and 1M
+    python bench/cluster.py --sizes 100000 --transformer-up-to 100000
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import math
+import resource
 import shutil
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
-import pyarrow as pa
+import orjson
 
+from slmconvert.clustering.router import TaskRouter
 from slmconvert.config import ClusterConfig
-from slmconvert.stagedir import StageOutput, open_input
+from slmconvert.stagedir import open_input
 from slmconvert.stages import cluster, collect
-from slmconvert.testing import traffic
+from slmconvert.testing.fleet import generate_fleet
+
+TRANSFORMER = "all-MiniLM-L6-v2"
 
 
-def build_input(work: Path, calls: int, distinct_calls: int) -> Path:
-    """A collect-stage directory of ``calls`` records over ~``distinct_calls`` signatures."""
-    traffic.generate(work / "logs", work / "truth.jsonl", calls=distinct_calls, seed=1)
-    collect.run([str(work / "logs")], work / "base")
-    base = open_input(work / "base").read_table().to_pylist()
-    rows = []
-    for i in range(calls):
-        rec = dict(base[i % len(base)])
-        if i >= len(base):  # the same call logged again later: same signature, new id
-            rec["id"] = f"{rec['id'][:24]}{i:08x}"
-            rec["timestamp"] = None
-        rows.append(rec)
-    with StageOutput(work / "input", "collect", {"bench": True}) as out:
-        out.records().write_table(
-            pa.Table.from_pylist(rows, schema=open_input(work / "base").read_table().schema)
-        )
-    return work / "input"
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def naive_times(records: list[dict], sample_embed: int, sizes: tuple[int, int]) -> dict:
+def build(work: Path, calls: int) -> tuple[Path, list[dict], dict]:
+    """A collected fleet of ``calls`` calls, plus 2,000 of its raw requests and the truth."""
+    nodes = generate_fleet(work / "logs", work / "truth.jsonl", calls=calls, nodes=45, seed=3)
+    collect.run([str(work / "logs")], work / "collect")
+    requests = []
+    with open(work / "logs" / "fleet.openai.jsonl", "rb") as fh:
+        for _, line in zip(range(2000), fh, strict=False):
+            logged = orjson.loads(line)
+            requests.append(
+                logged["request"] | {"metadata": {"workload": logged.get("workload_id")}}
+            )
+    return work / "collect", requests, {n.name: n.calls for n in nodes}
+
+
+def quality(work: Path, out: Path, sizes: dict) -> dict:
+    from sklearn.metrics import adjusted_mutual_info_score, homogeneity_score
+
+    truth = {}
+    for line in open(work / "truth.jsonl", "rb"):
+        d = orjson.loads(line)
+        truth[d["line"]] = (d["node"], d["subtask"])
+    rows = open_input(out).read_table(columns=["source", "cluster_id"])
+    lines = [s["line"] for s in rows.column("source").to_pylist()]
+    label = rows.column("cluster_id").to_numpy()
+    node = np.array([truth[n][0] for n in lines])
+    finest = np.array([f"{truth[n][0]}/{truth[n][1]}" for n in lines])
+    big = np.array([sizes[n] >= 20 for n in node])
+    kept = big & (label >= 0)
+    return {
+        "homogeneity": homogeneity_score(node[kept], label[kept]),
+        "ami": adjusted_mutual_info_score(finest[big], label[big]),
+        "noise": float((label[big] < 0).mean()),
+    }
+
+
+def router_speed(router_dir: Path, requests: list[dict]) -> tuple[float, float]:
+    router = TaskRouter.load(router_dir)
+    router.assign(requests[:50])  # load the embedder, fill the structure cache
+    t0 = time.perf_counter()
+    router.assign(requests)
+    per_second = len(requests) / (time.perf_counter() - t0)
+    single = []
+    for request in requests[:300]:
+        t0 = time.perf_counter()
+        router.assign([request])
+        single.append(time.perf_counter() - t0)
+    return per_second, float(np.median(single)) * 1000
+
+
+def naive(work: Path, calls: int) -> dict:
+    """The naive way's cost per call (embedding) and HDBSCAN's fitted growth, on subsets."""
     import hdbscan
 
     from slmconvert.clustering.embed import Embedder
-    from slmconvert.clustering.signature import signature
 
-    texts = [signature(r) for r in records[:sample_embed]]
-    embedder = Embedder(cache_dir=None)
-    embedder._load()
+    texts = []
+    with open(work / "logs" / "fleet.openai.jsonl", "rb") as fh:
+        for _, line in zip(range(400), fh, strict=False):
+            msgs = orjson.loads(line)["request"]["messages"]
+            texts.append("\n".join(m["content"] for m in msgs))
+    embedder = Embedder(TRANSFORMER, cache_dir=None)
+    embedder.embed(texts[:8])
     t0 = time.perf_counter()
     vectors = embedder.embed(texts)
     per_call = (time.perf_counter() - t0) / len(texts)
     rng = np.random.default_rng(0)
     timings = []
-    for n in sizes:
+    for n in (2_000, 4_000):
         pts = vectors[rng.integers(0, len(vectors), n)] + rng.normal(0, 0.01, (n, vectors.shape[1]))
         t0 = time.perf_counter()
-        hdbscan.HDBSCAN(min_cluster_size=max(5, n // 50), min_samples=5, core_dist_n_jobs=1).fit(
-            pts
-        )
+        hdbscan.HDBSCAN(min_cluster_size=20, min_samples=5, core_dist_n_jobs=1).fit(pts)
         timings.append(time.perf_counter() - t0)
-    exponent = math.log(timings[1] / timings[0]) / math.log(sizes[1] / sizes[0])
-    return {"per_call": per_call, "hdbscan": list(zip(sizes, timings, strict=True)), "k": exponent}
+    k = math.log(timings[1] / timings[0]) / math.log(2)
+    return {"embed": per_call * calls, "hdbscan": timings[0] * (calls / 2_000) ** k, "k": k}
+
+
+def run_one(work: Path, src: Path, embedder: str, requests, sizes) -> dict:
+    out = work / f"out-{embedder}"
+    t0 = time.perf_counter()
+    result = cluster.run(
+        src, out, ClusterConfig(allow_unscrubbed=True, embedder=embedder), force=True
+    )
+    seconds = time.perf_counter() - t0
+    per_second, p50_ms = router_speed(out / "router", requests)
+    return {
+        "seconds": seconds,
+        "rss_mb": peak_rss_mb(),
+        "clusters": result.counts["clusters"],
+        "per_second": per_second,
+        "p50_ms": p50_ms,
+        **quality(work, out, sizes),
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--calls", type=int, default=100_000)
-    parser.add_argument("--distinct", type=int, default=5_400, help="generated calls to repeat")
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
+    parser.add_argument("--transformer-up-to", type=int, default=100_000)
+    parser.add_argument("--json", type=Path, help="also write the rows here")
     args = parser.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="slmconvert-bench-"))
-    try:
-        src = build_input(work, args.calls, args.distinct)
-        config = ClusterConfig(allow_unscrubbed=True, cache_dir=str(work / "cache"))
-        t0 = time.perf_counter()
-        cold = cluster.run(src, work / "out", config)
-        cold_s = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        cluster.run(src, work / "out", config, force=True)
-        warm_s = time.perf_counter() - t0
+    rows = []
+    for calls in args.sizes:
+        work = Path(tempfile.mkdtemp(prefix="slmconvert-bench-"))
+        try:
+            src, requests, sizes = build(work, calls)
+            static = run_one(work, src, "static-minilm", requests, sizes)
+            rows.append({"calls": calls, "embedder": "static-minilm", **static, "how": "measured"})
+            if calls <= args.transformer_up_to:
+                tr = run_one(work, src, TRANSFORMER, requests, sizes)
+                rows.append({"calls": calls, "embedder": TRANSFORMER, **tr, "how": "measured"})
+            else:
+                base = next(r for r in rows if r["embedder"] == TRANSFORMER)
+                scale = calls / base["calls"]
+                rows.append(base | {"calls": calls, "seconds": base["seconds"] * scale,
+                                    "rss_mb": None, "how": f"extrapolated x{scale:g}"})  # fmt: skip
+            n = naive(work, calls)
+            rows.append({"calls": calls, "embedder": "naive (MiniLM, raw HDBSCAN)",
+                         "seconds": n["embed"] + n["hdbscan"], "how": f"extrapolated, n^{n['k']:.2f}"})  # fmt: skip
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+    print(table(rows))
+    if args.json:
+        args.json.write_text(json.dumps(rows, indent=2))
 
-        records = open_input(src).read_table().to_pylist()
-        naive = naive_times(records, sample_embed=300, sizes=(2_000, 4_000))
-        embed_all = naive["per_call"] * args.calls
-        (n1, t1), _ = naive["hdbscan"]
-        hdb_all = t1 * (args.calls / n1) ** naive["k"]
-        naive_total = embed_all + hdb_all
 
-        counts = cold.counts
-        print(
-            f"\n{args.calls:,} calls, {counts['distinct_signatures']:,} distinct signatures, "
-            f"{counts['clusters']} clusters, noise {cold.metrics['noise_share']:.1%}\n"
+def table(rows: list[dict]) -> str:
+    def f(value, spec):
+        return "—" if value is None else format(value, spec)
+
+    lines = [
+        "| calls | embedder | cluster s | peak RSS MB | clusters | homogeneity | AMI | noise "
+        "| router calls/s | router p50 ms | vs naive | how |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    naive_s = {r["calls"]: r["seconds"] for r in rows if r["embedder"].startswith("naive")}
+    for r in rows:
+        ratio = (
+            naive_s[r["calls"]] / r["seconds"] if not r["embedder"].startswith("naive") else None
         )
-        print(f"{'way':<58} {'seconds':>9}")
-        print(f"{'naive: embed every call (measured on 300, x calls)':<58} {embed_all:>9,.0f}")
-        hdb_label = f"naive: HDBSCAN raw 384-d (measured 2k/4k, n^{naive['k']:.2f})"
-        print(f"{hdb_label:<58} {hdb_all:>9,.0f}")
-        print(f"{'naive total (extrapolated)':<58} {naive_total:>9,.0f}")
-        print(f"{'slmconvert cluster, cold cache (measured)':<58} {cold_s:>9,.1f}")
-        print(f"{'slmconvert cluster, warm cache (measured)':<58} {warm_s:>9,.1f}")
-        print(f"\nspeed-up, cold: {naive_total / cold_s:,.0f}x  (target >= 10x, and < 120 s)")
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+        lines.append(
+            f"| {r['calls']:,} | {r['embedder']} | {r['seconds']:,.0f} | {f(r.get('rss_mb'), ',.0f')} "
+            f"| {f(r.get('clusters'), 'd')} | {f(r.get('homogeneity'), '.3f')} | {f(r.get('ami'), '.3f')} "
+            f"| {f(r.get('noise'), '.1%')} | {f(r.get('per_second'), ',.0f')} | {f(r.get('p50_ms'), '.2f')} "
+            f"| {f(ratio, ',.1f')}x | {r['how']} |"
+        )
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ HERE = Path(__file__).resolve().parent
 SCRIPTS = [
     ("collect.py", ["--calls", "20000", "--repeat", "1", "--rss-gb", "0"]),
     ("pii.py", ["--records", "5000", "--naive-records", "500"]),
-    ("cluster.py", ["--calls", "10000", "--distinct", "1500"]),
+    ("cluster.py", ["--sizes", "10000", "--transformer-up-to", "10000"]),
     ("finetune.py", ["--steps", "5", "--no-large"]),
 ]
 HEADLINE = re.compile(r"(ratio|speed-up|×|\dx\b)", re.IGNORECASE)

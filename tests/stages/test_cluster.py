@@ -295,3 +295,45 @@ def test_the_router_follows_the_fleet_on_calls_it_never_saw(fleet, tmp_path):
     kept = np.array([nodes[n].calls >= 20 for n in node]) & (label >= 0)
     assert homogeneity_score(node[kept], label[kept]) >= 0.95
     assert kept.sum() >= 0.85 * len(label)
+
+
+def test_a_call_without_text_gets_its_node_or_noise_and_a_stranger_is_noise(clustered):
+    router = TaskRouter.load(clustered / "router")
+    doc = json.loads((clustered / "clusters.json").read_text())
+    routing = max(doc["clusters"], key=lambda c: c["tool_call_share"] * c["size"])
+    rows = open_input(clustered).read_table(columns=["tools", "cluster_id"]).to_pylist()
+    tools = next(r["tools"] for r in rows if r["cluster_id"] == routing["id"])
+    only_tools = {"messages": [], "tools": [{"type": "function", "function": t} for t in tools]}
+    stranger = {
+        "messages": [
+            {"role": "system", "content": "You are a compiler engineer. Reply in x86 assembly."},
+            {"role": "user", "content": "Unroll this loop for AVX-512."},
+        ],
+        "tools": [{"type": "function", "function": {"name": "run_llvm_mca", "parameters": {}}}],
+    }
+
+    found = router.assign([only_tools, stranger, as_request(rows_with_text(clustered)[0])])
+
+    assert found[0] in (routing["id"], -1)  # a missing system prompt counts as unlike one
+    assert found[1] == -1
+    assert found[2] >= 0
+
+
+def rows_with_text(clustered) -> list[dict]:
+    table = open_input(clustered).read_table(
+        columns=["messages", "tools", "workload", "cluster_id"]
+    )
+    return [r for r in table.to_pylist() if r["cluster_id"] >= 0]
+
+
+def test_a_saved_router_assigns_as_the_one_it_was_saved_from(clustered, tmp_path):
+    router = TaskRouter.load(clustered / "router")
+    rows = open_input(clustered).read_table(columns=["messages", "tools", "workload"])
+    requests = [as_request(r) for r in rows.to_pylist()[:300]]
+
+    router.save(tmp_path / "copy")
+
+    assert (tmp_path / "copy" / "embedder" / "model.safetensors").is_file()
+    assert not list((tmp_path / "copy").rglob("*.pkl"))
+    again = TaskRouter.load(tmp_path / "copy").assign(requests)
+    assert again.tolist() == router.assign(requests).tolist()

@@ -1,22 +1,27 @@
 """The demo recipe end to end: example logs → collect … deploy → report, as `make demo` runs it.
 
 CI-sized: the tiny model is pre-trained for 200 steps instead of 500 (built into a private
-``$SLMCONVERT_CACHE``, where `tiny-test` resolves to it) and fine-tuned for 80 steps instead of
-400, on 30 held-out calls. That teaches the tool-call format but not yet the routing
-decision (the full demo reaches ~0.86 function-name accuracy), so the gate here is on valid
-output. Takes a few minutes on 2 cores.
+``$SLMCONVERT_CACHE``, where `tiny-test` resolves to it; the static embedder is copied there
+from the usual cache rather than distilled again) and fine-tuned for 80 steps instead of 400,
+scored on 60 held-out calls. That teaches the tool-call format but not yet the routing
+decision (the full demo reaches ~0.9 function-name accuracy), so the gate here is on valid
+output: measured 51 of 60 valid after (37 before; Wilson bound 0.74), gated at 0.6. About
+100 s on 2 idle cores, most of it pre-training the tiny model.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import orjson
 import pytest
 import yaml
 
+from slmconvert.clustering.embed import build_static
 from slmconvert.deploy import rollout
+from slmconvert.stagedir import open_input
 from slmconvert.testing.tiny_model import build_tiny_model
 from slmconvert.training.models import TINY_REVISION
 
@@ -33,8 +38,8 @@ def run_demo(work: Path):
     args = [
         "run", ROOT / "recipes" / "demo.yaml", "--workdir", work,
         "--set", "finetune.max_steps=80",
-        "--set", "eval.max_eval=30", "--set", "eval.max_new_tokens=64",
-        "--set", "deploy.gate_metric=valid_output", "--set", "deploy.gate_threshold=0.8",
+        "--set", "eval.max_eval=60", "--set", "eval.max_new_tokens=64",
+        "--set", "deploy.gate_metric=valid_output", "--set", "deploy.gate_threshold=0.6",
     ]  # fmt: skip
     result = CliRunner().invoke(app, [str(a) for a in args])
     assert result.exit_code == 0, result.stderr
@@ -45,8 +50,10 @@ def run_demo(work: Path):
 def demo(tmp_path_factory):
     root = tmp_path_factory.mktemp("demo")
     cache, previous = root / "cache", os.environ.get("SLMCONVERT_CACHE")
+    embedder = build_static()  # the usual cache's, built once per machine
     os.environ["SLMCONVERT_CACHE"] = str(cache)
     try:
+        shutil.copytree(embedder, cache / "embedders" / embedder.name)
         build_tiny_model(cache / "models" / f"tiny-{TINY_REVISION}", pretrain_steps=200)
         yield root / "work", run_demo(root / "work")
     finally:
@@ -85,7 +92,11 @@ def test_the_rollout_promotes_a_cluster_and_keeps_noise_on_the_llm(demo):
     rollout.validate(doc)
     decisions = {c["id"]: c["decision"] for c in doc["clusters"]}
     assert "promote" in decisions.values()
-    assert decisions[-1] == "stay_on_llm"
+    labels = open_input(stage_dir(work, "cluster")).read_table(columns=["cluster_id"])
+    if -1 in labels.column("cluster_id").to_pylist():
+        assert decisions[-1] == "stay_on_llm"
+    else:
+        assert -1 not in decisions
     promoted = [c for c in doc["clusters"] if c["decision"] == "promote"]
     assert all((deploy / c["adapter"]).is_dir() for c in promoted)
     assert all(c["savings"]["saving_usd"] is not None for c in promoted)
