@@ -139,7 +139,7 @@ def pairs(flag: str, text: str | None) -> dict[str, float] | None:
         except ValueError:
             sep = ""
         if not sep or not key.strip():
-            raise ConfigError(f"{flag}: expected NAME=NUMBER pairs, e.g. first_user=2,tools=1")
+            raise ConfigError(f"{flag}: expected NAME=NUMBER pairs, e.g. tools=2,system=1")
     return found
 
 
