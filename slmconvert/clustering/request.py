@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 WORKLOAD_HEADER = "x-slmconvert-workload"
@@ -38,6 +39,12 @@ def normalise(text: str | None, max_chars: int = 400) -> str:
     text = _VOLATILE.sub(VOLATILE, text[: max_chars * 2])
     text = _RUNS.sub(VOLATILE, text)
     return _SPACES.sub(" ", text).strip()[:max_chars]
+
+
+@lru_cache(maxsize=65_536)
+def _normalise_repeated(text: str, max_chars: int) -> str:
+    """`normalise` for texts that repeat across calls (system prompts, tool descriptions)."""
+    return normalise(text, max_chars)
 
 
 @dataclass(frozen=True)
