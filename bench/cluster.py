@@ -6,7 +6,8 @@ For each size (default 100,000 and 1,000,000 calls; 45 nodes, long-tailed) and e
 assignments per second on a batch and its p50 latency for one request, and quality against the
 generator's truth. The naive way embeds every call with MiniLM and runs HDBSCAN on the raw
 384-d vectors; it is measured on subsets and extrapolated (embedding linear in calls, HDBSCAN a
-fitted n^k), and so is the transformer embedder at sizes marked "extrapolated".
+fitted n^k), and so is the transformer embedder at sizes marked "extrapolated". Each cluster
+run has a process of its own: its peak RSS is that run's, the generator's and collect's apart.
 
     python bench/cluster.py                          # 100k and 1M
     python bench/cluster.py --sizes 100000 --transformer-up-to 100000
@@ -116,11 +117,20 @@ def naive(work: Path, calls: int) -> dict:
 
 
 def run_one(work: Path, src: Path, embedder: str, requests, sizes) -> dict:
+    """One cluster run in a fresh process, so its peak RSS is its own."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    spawn = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(1, mp_context=spawn) as pool:
+        return pool.submit(_run_one, work, src, embedder, requests, sizes).result()
+
+
+def _run_one(work: Path, src: Path, embedder: str, requests, sizes) -> dict:
     out = work / f"out-{embedder}"
     t0 = time.perf_counter()
-    result = cluster.run(
-        src, out, ClusterConfig(allow_unscrubbed=True, embedder=embedder), force=True
-    )
+    config = ClusterConfig(allow_unscrubbed=True, embedder=embedder, no_cache=True)  # cold
+    result = cluster.run(src, out, config, force=True)
     seconds = time.perf_counter() - t0
     per_second, p50_ms = router_speed(out / "router", requests)
     return {

@@ -148,4 +148,4 @@ def _log(line: str) -> None:
 
 
 # the commands register themselves on `app` when imported
-from slmconvert.cli import data, models, pipeline  # noqa: E402, F401
+from slmconvert.cli import data, gateway, models, pipeline  # noqa: E402, F401

@@ -122,7 +122,7 @@ def describe_nodes(router: TaskRouter, calls: Calls, labels: np.ndarray) -> dict
                 tools[name] = tools.get(name, 0) + int(structures[s])
         top = calls.structures[int(structures.argmax())]
         out[cid] = {
-            "tools": sorted(tools, key=lambda t: (-tools[t], t))[:8],
+            "tools": sorted(tools, key=lambda t: (-tools[t], t)),  # every tool offered
             "gist": gist(top.system),
             "workload": top.workload,
         }
@@ -195,7 +195,9 @@ def _write(src, output, config, calls, router, labels, lineage, force) -> StageR
         calls, labels, describe_nodes(router, calls, labels),
         centroids_of(router, calls, labels), seed=config.seed,
     )  # fmt: skip
-    router.model.clusters = [{"id": c["id"], "label": c["label"]} for c in clusters]
+    router.model.clusters = [  # what the gateway checks an SLM's tool calls against
+        {"id": c["id"], "label": c["label"], "tools": c["node"]["tools"]} for c in clusters
+    ]
     with StageOutput(
         output, "cluster", config.model_dump(), inputs=[src.as_input_entry()],
         lineage=src.lineage, force=force, seed=config.seed, packages=PACKAGES,

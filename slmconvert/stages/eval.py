@@ -12,13 +12,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import orjson
 
 from slmconvert import evaluation as ev
 from slmconvert.config import EvalConfig
 from slmconvert.errors import InputError
 from slmconvert.evaluation.generate import generate
+from slmconvert.evaluation.similarity import SIMILARITY_MODEL, Similarity
 from slmconvert.progress import Progress, StepCounter
 from slmconvert.stagedir import StageInput, StageOutput, StageResult, open_input
 from slmconvert.training import examples as ex
@@ -27,26 +27,6 @@ from slmconvert.training.models import ModelRef, load_model, load_tokenizer
 COLUMNS = ["messages", "tools", "response", "cluster_id", "split"]
 FORWARD = ("clusters.json", "selection.json", "finetune.json", "centroids.npy", "router")
 EXAMPLES_SHOWN = 3
-
-
-class Similarity:
-    """Cosine similarity of two texts with the cluster embedder; each text is embedded once."""
-
-    def __init__(self, model: str):
-        from slmconvert.clustering.embed import Embedder
-
-        self.embedder = Embedder(model, cache_dir=None)
-        self.vectors: dict[str, np.ndarray] = {}
-
-    def prime(self, texts: list[str]) -> None:
-        """Embed ``texts`` in one batch ahead of the comparisons."""
-        new = sorted({t for t in texts if t not in self.vectors})
-        if new:
-            self.vectors.update(zip(new, self.embedder.embed(new), strict=True))
-
-    def __call__(self, a: str, b: str) -> float:
-        self.prime([a, b])
-        return float(np.dot(self.vectors[a], self.vectors[b]))
 
 
 def _texts(answers: list[ev.Answer]) -> list[str]:
@@ -192,8 +172,7 @@ def run(
     stage = open_input(input_dir, expect=("finetune",))
     hint = "rerun `slmconvert finetune`"
     trained = stage.read_json("finetune.json", hint).get("clusters", [])
-    embedder = stage.read_json("clusters.json", hint).get("embedder", {})
-    embedder = embedder.get("model", "all-MiniLM-L6-v2")
+    embedder = SIMILARITY_MODEL
     wanted = set(config.clusters) if config.clusters is not None else None
     if wanted is not None and (unknown := wanted - {t["id"] for t in trained}):
         raise InputError(

@@ -140,3 +140,17 @@ def load_model(ref: ModelRef, *, quantize_4bit: bool = False, dtype=None):
         raise _not_found(ref, exc) from None
     except ValueError as exc:
         raise StageError(f"model {ref.name}: cannot be loaded ({type(exc).__name__})") from None
+
+
+def load_adapted(ref: ModelRef, adapter: Path, kind: str):
+    """A fine-tuned model ready to generate, and its tokenizer.
+
+    ``kind`` is ``model`` for a full fine-tune saved whole at ``adapter``, else ``adapter``: the
+    base ``ref`` with the PEFT adapter at ``adapter`` on top.
+    """
+    tokenizer = load_tokenizer(ModelRef(ref.name, str(adapter), ref.tool_format))
+    if kind == "model":
+        return load_model(ModelRef(ref.name, str(adapter), ref.tool_format)), tokenizer
+    from peft import PeftModel
+
+    return PeftModel.from_pretrained(load_model(ref), str(adapter)), tokenizer
