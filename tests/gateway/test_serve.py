@@ -273,3 +273,95 @@ def test_the_openai_client_streams_through_the_gateway(deployed, routed, llm_url
     assert calls and calls[0].function.name
     if plain is not None:
         assert plain.choices[0].message is not None
+
+
+def test_500_requests_at_32_concurrent_are_all_answered_and_logged_once(
+    deployed, held_out_requests, llm_url, slm, tmp_path
+):
+    import asyncio
+
+    from slmconvert.gateway.replay import replay
+
+    script, slm_url = slm
+    requests = [req for req, _ in held_out_requests]
+    requests = (requests * (500 // len(requests) + 1))[:500]
+    for i, req in enumerate(requests):  # 500 distinct calls: a marker per request
+        requests[i] = req | {"user": f"load-{i}"}
+
+    with gateway(deployed, llm_url, tmp_path, slm_url) as (url, _):
+        result = asyncio.run(replay(requests, url, concurrency=32))
+
+    assert result["statuses"] == {200: 500}
+    users = [line["request"]["user"] for line in served_lines(tmp_path)]
+    assert len(users) == 500 and len(set(users)) == 500
+
+
+def test_kill_9_under_load_loses_no_acknowledged_transition(
+    deployed, routed, llm_url, slm, tmp_path
+):
+    import os
+    import signal
+    import socket
+    import subprocess
+    import sys
+
+    script, slm_url = slm
+    state = str(tmp_path / "state.sqlite")
+    act(deployed, "advance", 0, state)  # an acknowledged transition: shadow → 5 %
+    before = status(deployed, state)
+
+    def start():
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "slmconvert", "serve", str(deployed), "--llm-base-url", llm_url,
+             "--slm-base-url", slm_url, "--state", state, "--port", str(port), "--min-samples", "5",
+             "--gate-threshold", "0.5"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        )  # fmt: skip
+        url = f"http://127.0.0.1:{port}"
+        wait_until(lambda: _up(url), 60)
+        return proc, url + "/v1"
+
+    proc, url = start()
+    for req in routed[0][:30]:
+        post(url, req, headers={"x-slmconvert-session": str(id(req))})
+    wait_until(lambda: httpx.get(url[:-3] + "/healthz").json()["queue"] == 0)
+    acknowledged, at_kill = status_events(state), status(deployed, state)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+
+    proc, url = start()
+    try:
+        restarted = status(deployed, state)
+        assert post(url, routed[0][0]).status_code == 200
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    assert len(acknowledged) > len(status_events_before(before))
+    assert acknowledged == status_events(state)[: len(acknowledged)]
+    assert [(r["step"], r["status"]) for r in restarted] == [
+        (r["step"], r["status"]) for r in at_kill
+    ]
+
+
+def status_events_before(rows: list[dict]) -> list:
+    return [r["last"] for r in rows if r["last"].get("kind")]
+
+
+def status_events(state: str) -> list[dict]:
+    from slmconvert.gateway.state import RolloutState
+
+    store = RolloutState(state)
+    try:
+        return store.events()
+    finally:
+        store.close()
+
+
+def _up(url: str) -> bool:
+    try:
+        return httpx.get(f"{url}/healthz", timeout=1).status_code == 200
+    except httpx.HTTPError:
+        return False
