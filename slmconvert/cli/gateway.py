@@ -58,6 +58,9 @@ def serve(
         float | None,
         typer.Option(help="Live agreement bound a step must reach (default: the rollout's gate)."),
     ] = None,
+    audit_rate: Annotated[
+        float, typer.Option(help="Share of SLM answers also sent to the LLM to measure agreement.")
+    ] = 0.05,
     ssl_certfile: Annotated[str | None, typer.Option(help="TLS certificate (uvicorn).")] = None,
     ssl_keyfile: Annotated[str | None, typer.Option(help="TLS key (uvicorn).")] = None,
 ) -> None:
@@ -76,6 +79,7 @@ def serve(
         slm_base_urls=slm_base_url or [], slm_backend=slm_backend, state=state,
         log_dir=log_dir, api_key_env=api_key_env, host=host, insecure=insecure,
         min_samples=min_samples, timeout_ms=timeout_ms, gate_threshold=gate_threshold,
+        audit_rate=audit_rate,
     )  # fmt: skip
     application, gateway = build(directory, settings)
     mode = "observe (every call to the LLM, tagged)" if gateway.deployment.observe else "rollout"
