@@ -404,6 +404,13 @@ class DeployConfig(StageConfig):
     llm_model: str | None = Field(
         None, description="The LLM's name in the router config (default: the most logged model)."
     )
+    audit_rate: float = Field(
+        0.05,
+        ge=0,
+        le=1,
+        description="Share of SLM answers the gateway also sends to the LLM to keep measuring "
+        "agreement; the savings count them, and the fallbacks eval's invalid rate predicts.",
+    )
 
     @field_validator("schedule")
     @classmethod

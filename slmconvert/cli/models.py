@@ -135,6 +135,7 @@ def deploy(
     ),
     timeout_ms: Annotated[int, setting(D, "timeout_ms")] = default(D, "timeout_ms"),
     llm_model: Annotated[str | None, setting(D, "llm_model")] = default(D, "llm_model"),
+    audit_rate: Annotated[float, setting(D, "audit_rate")] = default(D, "audit_rate"),
     seed: Annotated[int, setting(D, "seed")] = default(D, "seed"),
     force: Force = False,
 ) -> None:

@@ -84,6 +84,16 @@ def _llm(config: DeployConfig, traffic: savings.Traffic) -> dict:
     return {"model": None, "source": "unknown"}
 
 
+def llm_kept(result: dict | None, config: DeployConfig) -> float:
+    """Share of a promoted cluster's calls the LLM still answers: audits and fallbacks.
+
+    Fallbacks are predicted by eval's invalid-output rate of the tuned model.
+    """
+    valid = ((result or {}).get("after") or {}).get("valid_output") or {}
+    fallback = 1.0 - valid["rate"] if isinstance(valid.get("rate"), int | float) else 0.0
+    return min(1.0, config.audit_rate + fallback * (1 - config.audit_rate))
+
+
 def _router(docs: EvalDocs, router_dir: str) -> dict:
     settings = docs.router["settings"]
     return {
@@ -146,7 +156,10 @@ def build(docs: EvalDocs, traffic: savings.Traffic, config: DeployConfig, router
         if decision == gate.PROMOTE:
             _promote(entry, result, trained.get(cid) or {}, config, plan)
         usage = traffic.clusters.get(cid, savings.Usage())
-        entry["savings"] = savings.cluster_savings(usage, serving, span["monthly_factor"], all_llm)
+        kept = llm_kept(result, config) if decision == gate.PROMOTE else 0.0
+        entry["savings"] = savings.cluster_savings(
+            usage, serving, span["monthly_factor"], all_llm, llm_kept=kept
+        )
         entries.append(entry)
     plan.warnings += _pricing_warnings(entries)
     if span["note"]:

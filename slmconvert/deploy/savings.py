@@ -180,7 +180,12 @@ def _share(part: float | None, whole: float | None) -> float | None:
 
 
 def _monthly(
-    calls: int, priced: int, llm: float | None, slm: float | None, factor: float | None
+    calls: int,
+    priced: int,
+    llm: float | None,
+    slm: float | None,
+    factor: float | None,
+    kept: float = 0.0,
 ) -> dict | None:
     if factor is None or not priced or llm is None:
         return None
@@ -191,7 +196,7 @@ def _monthly(
         "calls": round(monthly_calls, 1),
         "llm_cost_usd": _usd(llm * per_call),
         "slm_cost_usd": _usd(slm_month),
-        "saving_usd": None if slm_month is None else _usd((llm - slm) * per_call),
+        "saving_usd": None if slm_month is None else _usd((llm * (1 - kept) - slm) * per_call),
     }
 
 
@@ -200,13 +205,18 @@ def cluster_savings(
     serving_usd_per_mtok: float | None,
     factor: float | None,
     all_llm_cost: float | None,
+    llm_kept: float = 0.0,
 ) -> dict:
-    """One cluster's savings block (costs over its priced calls, monthly over all its calls)."""
+    """One cluster's savings block (costs over its priced calls, monthly over all its calls).
+
+    ``llm_kept`` is the share of the cluster's calls the LLM still answers once the SLM serves
+    all of them: the gateway's audits and its fallbacks.
+    """
     llm = usage.llm_cost if usage.priced_calls else None
     slm = None
     if llm is not None and serving_usd_per_mtok is not None:
         slm = usage.priced_tokens * serving_usd_per_mtok / 1e6
-    saving = None if slm is None else llm - slm
+    saving = None if slm is None else llm * (1 - llm_kept) - slm
     return {
         "calls": usage.calls,
         "input_tokens": usage.input_tokens,
@@ -219,9 +229,10 @@ def cluster_savings(
         "serving_usd_per_mtok": serving_usd_per_mtok,
         "slm_cost_usd": _usd(slm),
         "saving_usd": _usd(saving),
+        "llm_calls_kept_share": round(llm_kept, 4),
         "saving_share": _share(saving, llm),
         "llm_cost_share": _share(llm, all_llm_cost),
-        "monthly": _monthly(usage.calls, usage.priced_calls, llm, slm, factor),
+        "monthly": _monthly(usage.calls, usage.priced_calls, llm, slm, factor, llm_kept),
     }
 
 

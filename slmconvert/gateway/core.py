@@ -11,6 +11,7 @@ reaches the client).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import time
 from dataclasses import dataclass, field
@@ -80,13 +81,27 @@ class Gateway:
         self.similarity = similarity
         self.queue: asyncio.Queue = asyncio.Queue(maxsize=options.queue_size)
         self.dropped = 0
+        self.reloader = None  # returns a fresh Deployment; set by the server
         self._worker: asyncio.Task | None = None
         if state is not None and deployment.served:
             state.ensure(sorted(deployment.served))
 
     # ---- lifecycle ---------------------------------------------------------------------
     def start(self) -> None:
-        self._worker = asyncio.get_running_loop().create_task(self._work())
+        loop = asyncio.get_running_loop()
+        self._worker = loop.create_task(self._work())
+        if self.reloader is not None:
+            import signal
+
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.add_signal_handler(signal.SIGHUP, self.reload)
+
+    def reload(self) -> None:
+        """Read the deployment directory again (SIGHUP): new router, clusters and adapters."""
+        fresh = self.reloader()
+        if self.state is not None and fresh.served:
+            self.state.ensure(sorted(fresh.served))
+        self.deployment = fresh
 
     async def stop(self) -> None:
         if self._worker is not None:

@@ -86,9 +86,13 @@ def build(directory: str | Path, settings: ServeSettings):
     from slmconvert.gateway.upstream import OpenAIUpstream
 
     key = api_key(settings)
-    dep = deployment.load(
-        directory, min_samples=settings.min_samples, threshold=settings.gate_threshold
-    )
+
+    def reload():
+        return deployment.load(
+            directory, min_samples=settings.min_samples, threshold=settings.gate_threshold
+        )
+
+    dep = reload()
     llm = OpenAIUpstream(settings.llm_base_url, settings.llm_api_key_env)
     state = None
     if dep.served:
@@ -99,6 +103,7 @@ def build(directory: str | Path, settings: ServeSettings):
     similarity = Similarity() if dep.served else None
     gateway = Gateway(dep, llm, _slm_backends(dep, settings), state, options, log, Metrics(),
                       similarity)  # fmt: skip
+    gateway.reloader = reload
     return build_app(gateway, api_key=key), gateway
 
 

@@ -37,6 +37,11 @@ def test_logged_costs_are_summed_and_compared_on_the_same_calls():
     assert block["slm_cost_usd"] == pytest.approx(10 * 1100 * 0.05 / 1e6)
     assert block["saving_usd"] == pytest.approx(block["llm_cost_usd"] - block["slm_cost_usd"])
     assert block["llm_cost_share"] == 0.5
+    kept = savings.cluster_savings(
+        traffic.clusters[0], 0.05, span["monthly_factor"], 0.2, llm_kept=0.1
+    )
+    assert kept["saving_usd"] == pytest.approx(0.9 * block["llm_cost_usd"] - block["slm_cost_usd"])
+    assert kept["monthly"]["saving_usd"] < block["monthly"]["saving_usd"]
     assert span["days"] == 10 and span["monthly_factor"] == 3
     assert block["monthly"]["calls"] == 33  # 11 calls in 10 days
     assert block["monthly"]["llm_cost_usd"] == pytest.approx(0.01 * 33)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import time
+from pathlib import Path
 
 import httpx
 import numpy as np
@@ -13,6 +14,8 @@ from servers import running
 
 from slmconvert.clustering.router import TaskRouter
 from slmconvert.gateway.server import ServeSettings, act, build, status
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
 @contextlib.contextmanager
@@ -365,3 +368,69 @@ def _up(url: str) -> bool:
         return httpx.get(f"{url}/healthz", timeout=1).status_code == 200
     except httpx.HTTPError:
         return False
+
+
+def test_sighup_reloads_the_deployment(deployed, routed, llm_url, slm, tmp_path):
+    import os
+    import shutil
+    import signal
+    import socket
+    import subprocess
+    import sys
+
+    script, slm_url = slm
+    moved = shutil.copytree(deployed, tmp_path / "deploy")
+    state = str(tmp_path / "state.sqlite")
+    at_full_traffic(moved, state, 0)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "slmconvert", "serve", str(moved), "--llm-base-url", llm_url,
+         "--slm-base-url", slm_url, "--state", state, "--port", str(port)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until(lambda: _up(url), 60)
+        before = post(url + "/v1", routed[0][0]).headers["x-slmconvert-arm"]
+        doc = orjson.loads((moved / "rollout.json").read_bytes())
+        for entry in doc["clusters"]:
+            if entry["id"] == 0:
+                entry["decision"] = "hold"  # an operator takes cluster 0 off its SLM
+        (moved / "rollout.json").write_bytes(orjson.dumps(doc))
+        os.kill(proc.pid, signal.SIGHUP)
+        wait_until(lambda: post(url + "/v1", routed[0][1]).headers["x-slmconvert-arm"] == "llm")
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    assert before == "slm"
+
+
+def test_replay_llm_answers_what_was_logged_and_404s_the_rest(raw_records, llm_url):
+    from slmconvert.gateway.replay import completion_of, request_of
+
+    record = next(r for r in raw_records if r["response"].get("tool_calls"))
+    known = httpx.post(f"{llm_url}/chat/completions", json=request_of(record))
+    unknown = httpx.post(f"{llm_url}/chat/completions",
+                         json={"messages": [{"role": "user", "content": "never logged"}]})  # fmt: skip
+
+    expected = completion_of(record)["choices"][0]["message"]
+    assert known.status_code == 200 and known.json()["choices"][0]["message"] == expected
+    assert unknown.status_code == 404 and unknown.json()["error"]["type"] == "not_found_error"
+
+
+def test_the_replay_command_sends_the_held_out_calls(cli, example_stages, llm_url, tmp_path):
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "03_cluster").symlink_to(example_stages["cluster"])
+    logs = str(EXAMPLES / "logs")
+
+    with gateway(example_stages["cluster"], llm_url, tmp_path) as (url, _):
+        result = cli("replay", logs, "--to", url, "--only-split", "eval", "--from", work,
+                     "--concurrency", "4")  # fmt: skip
+
+    assert result.exit_code == 0, result.output
+    held = sum(1 for line in served_lines(tmp_path))
+    assert f"sent {held:,}" in result.stdout and "'llm':" in result.stdout
+    assert held > 300
