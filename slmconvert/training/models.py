@@ -29,8 +29,11 @@ class ModelRef:
 def quiet() -> None:
     """Silence the libraries' own progress bars and import notices; slmconvert shows progress."""
     import logging
+    import warnings
 
     logging.getLogger("bitsandbytes").setLevel(logging.ERROR)
+    # transformers 5's trainer warns on every logged step about its own token count
+    warnings.filterwarnings("ignore", message="To copy construct from a tensor")
     import datasets
     import transformers
 

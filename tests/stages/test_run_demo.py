@@ -118,3 +118,39 @@ def test_a_second_run_is_all_cached(demo):
     again = run_demo(work)
     assert again.stdout.count("cached") >= len(STAGES)
     assert before == {n: (stage_dir(work, n) / "manifest.json").read_bytes() for n in STAGES}
+
+
+def test_the_gateway_serves_the_promoted_model_in_process(demo, tmp_path):
+    """The loop closed on CPU: replay-llm as the LLM, the tuned tiny model served in process."""
+    import sys
+
+    import httpx
+
+    sys.path.insert(0, str(ROOT / "tests" / "gateway"))
+    from servers import running
+
+    from slmconvert.gateway.replay import build_replay_llm, read_records, request_of
+    from slmconvert.gateway.server import ServeSettings, act, build
+
+    work = demo[0]
+    deploy = stage_dir(work, "deploy")
+    records = read_records([str(ROOT / "examples" / "logs")])
+    promoted = [c["id"] for c in yaml.safe_load((deploy / "rollout.yaml").read_text())["clusters"]
+                if c["decision"] == "promote"]  # fmt: skip
+    state = str(tmp_path / "state.sqlite")
+    with running(build_replay_llm(records)) as llm:
+        settings = ServeSettings(llm_base_url=llm + "/v1", slm_backend="transformers", state=state,
+                                 timeout_ms=60_000)  # fmt: skip
+        app, gw = build(deploy, settings)
+        for _ in range(6):
+            act(deploy, "advance", promoted[0], state)
+        with running(app) as url:
+            router = gw.deployment.router
+            calls = [request_of(r) for r in records[:400]]
+            mine = [c for c, label in zip(calls, router.assign(calls), strict=True)
+                    if label == promoted[0]][:4]  # fmt: skip
+            replies = [httpx.post(f"{url}/v1/chat/completions", json=c, timeout=120) for c in mine]
+
+    assert mine and [r.status_code for r in replies] == [200] * len(mine)
+    assert {r.headers["x-slmconvert-arm"] for r in replies} <= {"slm", "fallback"}
+    assert "slm" in {r.headers["x-slmconvert-arm"] for r in replies}
