@@ -17,7 +17,7 @@ from typing import Any
 import orjson
 
 from slmconvert.evaluation.answers import Answer, Call, invalid_answer, make_call, text_answer
-from slmconvert.evaluation.matching import call_match, schema_valid
+from slmconvert.evaluation.matching import call_match, names_match, schema_valid
 
 TEXT_PARTS = {"text", "input_text"}
 
@@ -105,11 +105,21 @@ def validate(answer: Answer, tools: list[dict], seen_tools: set[str]) -> str | N
     return None
 
 
-def agree(slm: Answer, llm: Answer, tools: list[dict], similarity, threshold: float) -> bool:
-    """Does the SLM's answer do what the LLM's did (eval's tool-call and text metrics)?"""
+def agree(slm: Answer, llm: Answer, tools: list[dict], similarity, threshold: float,
+          metric: str = "tool_call_match") -> bool:  # fmt: skip
+    """Does the SLM's answer do what the LLM's did, by the rollout's gate ``metric``?
+
+    The live gate measures what the offline gate measured: ``valid_output`` (the SLM's answer
+    parses), ``function_name_accuracy`` (the same tools called), else eval's full match
+    (``tool_call_match`` for calls, ``text_similarity_match`` for text).
+    """
+    if metric == "valid_output":
+        return slm.valid
     if not slm.valid or slm.kind != llm.kind:
         return False
     if llm.kind == "tool_calls":
+        if metric == "function_name_accuracy":
+            return names_match(list(slm.calls), list(llm.calls))
         return call_match(list(slm.calls), list(llm.calls), tools, similarity, threshold)
     if not llm.text or not slm.text:
         return llm.text == slm.text

@@ -34,6 +34,7 @@ class Served:
     native_tools: bool
     tools: frozenset[str]  # every tool the cluster was offered in the logs
     gate: Gate
+    metric: str = "tool_call_match"  # the offline gate's metric, which the live gate measures
 
 
 @dataclass
@@ -81,6 +82,7 @@ def _served(path: Path, entry: dict, gate_doc: dict, tools: dict[int, list[str]]
         native_tools=bool(training.get("native_tools", True)),
         tools=frozenset(tools.get(cid, [])),
         gate=Gate(steps, float(entry["gate"]["threshold"])),
+        metric=entry["gate"].get("metric") or "tool_call_match",
     )
 
 

@@ -1,0 +1,112 @@
+"""The loop, live, on CPU: the end of `make demo`.
+
+`replay-llm` on the example logs plays the LLM, the gateway serves the demo's promoted adapter in
+this process, and the calls the pipeline held out are sent through it (twice over, as a second
+day of traffic) while the rollout walks its steps on live evidence. Everything lands in
+``WORKDIR/08_live/``: the state database, the flywheel log and ``live.json`` (the replay's
+tally and the rollout's status), which `slmconvert report` shows.
+
+    python -m slmconvert.gateway.live work/demo [--min-samples 20]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import shutil
+import threading
+import time
+from pathlib import Path
+
+import orjson
+
+LIVE = "08_live"
+
+
+@contextlib.contextmanager
+def serving(app):
+    """``app`` on 127.0.0.1 and an ephemeral port, in a thread; yields its base URL."""
+    import uvicorn
+
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="error"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        if not thread.is_alive():
+            raise RuntimeError("server did not start")
+        time.sleep(0.05)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=60)
+
+
+def stage(workdir: Path, name: str) -> Path:
+    found = sorted(workdir.glob(f"*_{name}"))
+    if not found:
+        raise SystemExit(f"error: {workdir}: no {name} stage; run `slmconvert run` first")
+    return found[-1]
+
+
+def run(workdir: Path, logs: list[str], min_samples: int, rounds: int = 2) -> dict:
+    """Serve the held-out calls through the gateway; returns what happened."""
+    from slmconvert.gateway.replay import (
+        build_replay_llm,
+        held_out,
+        read_records,
+        replay,
+        request_of,
+    )
+    from slmconvert.gateway.server import ServeSettings, build, status
+
+    live = workdir / LIVE
+    shutil.rmtree(live, ignore_errors=True)
+    live.mkdir(parents=True)
+    deploy = stage(workdir, "deploy")
+    records = read_records(logs)
+    keep = held_out(workdir, "eval")
+    calls = [request_of(r) for r in records
+             if (os.path.basename(r["source"]["file"]), r["source"]["line"]) in keep]  # fmt: skip
+    with serving(build_replay_llm(records)) as llm:
+        settings = ServeSettings(
+            llm_base_url=llm + "/v1", slm_backend="transformers", state=str(live / "state.sqlite"),
+            log_dir=str(live / "served"), min_samples=min_samples, timeout_ms=60_000,
+        )  # fmt: skip
+        app, gateway = build(deploy, settings)
+        with serving(app) as url:
+            tallies = []
+            for day in range(rounds):
+                sessions = [c | {"user": f"day{day}-{i}"} for i, c in enumerate(calls)]
+                tallies.append(asyncio.run(replay(sessions, url + "/v1", concurrency=4)))
+                while gateway.queue.qsize():
+                    time.sleep(0.2)
+    result = {"calls": len(calls), "rounds": tallies, "status": status(deploy, settings.state),
+              "events": gateway.state.events() if gateway.state else []}  # fmt: skip
+    (live / "live.json").write_bytes(orjson.dumps(result, option=orjson.OPT_INDENT_2))
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("workdir", type=Path)
+    parser.add_argument("--logs", nargs="+", default=["examples/logs"])
+    parser.add_argument("--min-samples", type=int, default=20)
+    parser.add_argument("--rounds", type=int, default=2)
+    args = parser.parse_args()
+    t0 = time.perf_counter()
+    result = run(args.workdir, args.logs, args.min_samples, args.rounds)
+    for day, tally in enumerate(result["rounds"], start=1):
+        print(f"day {day}: {tally['sent']:,} calls, arms {tally['arms']}, fallbacks "
+              f"{tally['fallbacks']}, latency p50 {tally['latency_ms']['p50']} ms")  # fmt: skip
+    for row in result["status"]:
+        print(f"cluster {row['cluster']}: {row['status']} at {row['step']} ({row['percent']} %), "
+              f"last {row['last']['kind']}: {row['last']['reason']}")  # fmt: skip
+    print(f"live loop: {time.perf_counter() - t0:.0f} s → {args.workdir / LIVE}")
+
+
+if __name__ == "__main__":
+    main()
