@@ -20,6 +20,8 @@ SLM    := HF_HUB_OFFLINE=1 TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS= $(BIN)/slmconvert
 
 demo: install
 	$(SLM) run recipes/demo.yaml
+	HF_HUB_OFFLINE=1 $(BIN)/python -m slmconvert.gateway.live work/demo
+	$(SLM) report work/demo
 
 test: install
 	$(BIN)/ruff check .

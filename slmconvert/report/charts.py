@@ -224,3 +224,24 @@ def savings_chart(clusters: list[dict], monthly: bool) -> bytes | None:
     ax.grid(axis="x", alpha=0.3)
     fig.tight_layout()
     return _png(fig)
+
+
+def slm_share(on_slm: list[bool], window: int = 50) -> bytes | None:
+    """Share of calls the small models answered, over a moving window of calls."""
+    import numpy as np
+
+    if len(on_slm) < 2:
+        return None
+    plt = _pyplot()
+    values = np.asarray(on_slm, dtype=float)
+    width = min(window, len(values))
+    share = np.convolve(values, np.ones(width) / width, mode="valid")
+    fig, ax = plt.subplots(figsize=(9, 3.5), dpi=100)
+    ax.plot(np.arange(width, len(values) + 1), 100 * share, color=SLM)
+    ax.set_xlabel("calls served")
+    ax.set_ylabel(f"% on SLMs (last {width})")
+    ax.set_ylim(0, 100)
+    ax.set_title("Traffic moved to small models, live")
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    return _png(fig)

@@ -19,6 +19,7 @@ from slmconvert.report.html import (
     tag,
     usd,
 )
+from slmconvert.report.live import live
 
 CLUSTER_COLUMNS = "id|label|calls|share|cost share|tokens in/out p50|tool calls|keywords|tools"
 FINETUNE_COLUMNS = "id|model|method|examples|steps|epochs|final loss|tokens/s|peak MB|wall s"
@@ -367,4 +368,5 @@ def all_sections(run: Run) -> list[tuple]:
         finetune(run),
         evaluation(run),
         rollout(run),
+        live(run),
     ]

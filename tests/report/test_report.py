@@ -16,7 +16,8 @@ from slmconvert.report import write_report
 from slmconvert.report.charts import cluster_map, project, savings_chart
 
 MONEY = {"llm_cost_usd": 12.0, "slm_cost_usd": 2.0}
-SECTIONS = ["stages", "clusters", "selection", "finetune", "eval", "rollout"]
+SECTIONS = ["stages", "clusters", "selection", "finetune", "eval", "rollout", "live"]
+OFFLINE = SECTIONS[:-1]  # the live rollout needs a gateway run (below)
 
 
 @pytest.fixture(scope="module")
@@ -29,8 +30,9 @@ def test_a_full_run_gets_every_section_with_tables_and_charts(workdir, report):
     assert report == workdir / "report.html"
     page = Page(report.read_text(encoding="utf-8"))
     assert list(page.sections) == SECTIONS
-    assert all(page.tables[s] == 1 for s in SECTIONS)
-    charts = {s: len(page.images[s]) for s in SECTIONS}
+    assert all(page.tables[s] == 1 for s in OFFLINE)
+    assert "python -m slmconvert.gateway.live" in page.sections["live"]
+    charts = {s: len(page.images[s]) for s in OFFLINE}
     assert charts == {
         "stages": 0,
         "clusters": 1,
@@ -190,3 +192,29 @@ def test_the_cli_explains_a_wrong_directory(cli, tmp_path):
 
     assert result.exit_code == 2
     assert "holds no stage directories" in result.stderr
+
+
+def test_a_live_run_shows_the_share_on_slms_and_each_transition(fresh_copy):
+    from slmconvert.gateway.flylog import FlywheelLog
+    from slmconvert.gateway.state import RUNNING, RolloutState
+
+    live = fresh_copy / "08_live"
+    live.mkdir()
+    store = RolloutState(live / "state.sqlite")
+    store.ensure([0])
+    store.move(0, "advance", 1, RUNNING, "agreement bound 0.81 >= 0.7", {"scored": 20,
+               "agreement": 0.95, "wilson_low": 0.81})  # fmt: skip
+    log = FlywheelLog(live / "served")
+    for i in range(120):
+        arm = "slm" if i > 60 and i % 3 else ("fallback" if i == 99 else "shadow")
+        log.write({"messages": []}, {"choices": []}, cluster=0, arm=arm, client_id=None,
+                  latency_ms=5.0 + i, fallback="schema_violation" if arm == "fallback" else None)  # fmt: skip
+    log.close()
+    (live / "live.json").write_bytes(orjson.dumps({"events": store.events()}))
+
+    page = Page(write_report(fresh_copy).read_text(encoding="utf-8"))
+
+    section = page.sections["live"]
+    assert len(page.images["live"]) == 1 and page.tables["live"] == 2
+    assert "agreement bound 0.81 &gt;= 0.7" in section or "agreement bound 0.81 >= 0.7" in section
+    assert "schema_violation: 1" in section
