@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import sys
 import time
 from dataclasses import dataclass, field
 
@@ -203,7 +204,9 @@ class Gateway:
             job = await self.queue.get()
             try:
                 await self._do(job)
-            except Exception:  # a background job never takes the gateway down
+            except Exception as exc:  # a background job never takes the gateway down
+                # the error's type only: its message could quote a request
+                print(f"gateway: a {job[0]} job failed ({type(exc).__name__})", file=sys.stderr)
                 if self.metrics:
                     self.metrics.errors.inc()
             finally:
@@ -241,8 +244,14 @@ class Gateway:
             slm is not None
             and not invalid
             and await asyncio.to_thread(
-                answers.agree, slm, llm, tools, self.similarity, self.options.similarity_threshold
-            )
+                answers.agree,
+                slm,
+                llm,
+                tools,
+                self.similarity,
+                self.options.similarity_threshold,
+                served.metric,
+            )  # fmt: skip
         )
         row = self.state.count(cluster, scored=True, agreed=agreed,
                                answered=kind == "shadow", invalid=invalid and kind == "shadow")  # fmt: skip

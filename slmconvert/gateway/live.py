@@ -1,8 +1,8 @@
 """The loop, live, on CPU: the end of `make demo`.
 
 `replay-llm` on the example logs plays the LLM, the gateway serves the demo's promoted adapter in
-this process, and the calls the pipeline held out are sent through it (twice over, as a second
-day of traffic) while the rollout walks its steps on live evidence. Everything lands in
+this process, and the calls the pipeline held out are sent through it (three times over, as further
+days of traffic) while the rollout walks its steps on live evidence. Everything lands in
 ``WORKDIR/08_live/``: the state database, the flywheel log and ``live.json`` (the replay's
 tally and the rollout's status), which `slmconvert report` shows.
 
@@ -52,7 +52,7 @@ def stage(workdir: Path, name: str) -> Path:
     return found[-1]
 
 
-def run(workdir: Path, logs: list[str], min_samples: int, rounds: int = 2) -> dict:
+def run(workdir: Path, logs: list[str], min_samples: int | None, rounds: int = 3) -> dict:
     """Serve the held-out calls through the gateway; returns what happened."""
     from slmconvert.gateway.replay import (
         build_replay_llm,
@@ -86,7 +86,9 @@ def run(workdir: Path, logs: list[str], min_samples: int, rounds: int = 2) -> di
                     time.sleep(0.2)
     result = {"calls": len(calls), "rounds": tallies, "status": status(deploy, settings.state),
               "events": gateway.state.events() if gateway.state else []}  # fmt: skip
-    (live / "live.json").write_bytes(orjson.dumps(result, option=orjson.OPT_INDENT_2))
+    (live / "live.json").write_bytes(
+        orjson.dumps(result, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS)
+    )
     return result
 
 
@@ -94,8 +96,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("workdir", type=Path)
     parser.add_argument("--logs", nargs="+", default=["examples/logs"])
-    parser.add_argument("--min-samples", type=int, default=20)
-    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--min-samples", type=int, default=None, help="override the rollout's")
+    parser.add_argument("--rounds", type=int, default=3, help="days of the held-out traffic")
     args = parser.parse_args()
     t0 = time.perf_counter()
     result = run(args.workdir, args.logs, args.min_samples, args.rounds)
