@@ -23,6 +23,7 @@ SCRIPTS = [
     ("pii.py", ["--records", "5000", "--naive-records", "500"]),
     ("cluster.py", ["--sizes", "10000", "--transformer-up-to", "10000"]),
     ("finetune.py", ["--steps", "5", "--no-large"]),
+    ("gateway.py", ["--requests", "200", "--rates", "50"]),
 ]
 HEADLINE = re.compile(r"(ratio|speed-up|×|\dx\b)", re.IGNORECASE)
 
