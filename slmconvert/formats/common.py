@@ -31,6 +31,19 @@ def require(obj: Any, key: str, field: str, kind: type | tuple = dict) -> Any:
     return value
 
 
+# kinds an error may name: a value read from the log is never quoted (it could be personal data)
+KNOWN_KINDS = frozenset({
+    "image", "image_url", "input_image", "input_audio", "audio", "file", "input_file",
+    "document", "video", "refusal", "server_tool_use", "web_search_tool_result",
+    "code_execution_tool_result", "mcp_tool_use", "mcp_tool_result", "container_upload",
+})  # fmt: skip
+
+
+def known_kind(kind: Any) -> str:
+    """A content kind as an error may show it: its name if it is a known one, else a phrase."""
+    return f"'{kind}'" if isinstance(kind, str) and kind in KNOWN_KINDS else "of an unknown kind"
+
+
 def text_of(content: Any, field: str) -> str | None:
     """Plain text of a content value: null, a string, or a list of text parts/blocks."""
     if content is None or isinstance(content, str):
@@ -53,7 +66,7 @@ def text_of(content: Any, field: str) -> str | None:
                 raise BadRecord(f"{field}[{i}].text", "missing or not a string")
             texts.append(text)
         else:
-            raise BadRecord(f"{field}[{i}].type", f"unsupported content part '{kind}'")
+            raise BadRecord(f"{field}[{i}].type", f"unsupported content part {known_kind(kind)}")
     return "\n".join(texts) if texts else None
 
 
@@ -259,7 +272,7 @@ def anthropic_blocks(role: str, content: Any, field: str, names: dict[str, str])
         elif kind in ("thinking", "redacted_thinking"):
             continue
         else:
-            raise BadRecord(f"{where}.type", f"unsupported block '{kind}'")
+            raise BadRecord(f"{where}.type", f"unsupported block {known_kind(kind)}")
     text = "\n".join(texts) if texts else None
     if text is not None or calls or not out:
         out.append(message(role_of(role, field), text, calls))

@@ -173,3 +173,11 @@ def test_sniff_tells_anthropic_from_openai_pairs():
     assert detect(top_level).name == "anthropic"
     (rec,) = parse(top_level)
     assert rec["response"]["content"] == "yo"
+
+
+def test_an_unknown_block_kind_from_the_log_is_never_quoted():
+    canary = "jane.doe@example.org-kind"
+    messages = [{"role": "user", "content": [{"type": canary}]}]
+    with pytest.raises(BadRecord) as exc:
+        parse(pair([{"type": "text", "text": "ok"}], messages=messages))
+    assert canary not in str(exc.value) and "unknown kind" in str(exc.value)

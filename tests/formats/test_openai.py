@@ -101,3 +101,14 @@ def test_the_id_hashes_the_canonical_json_of_prompt_tools_and_answer():
     plain = [first["messages"], [dict(t) for t in first["tools"]], first["response"]]
     payload = orjson.dumps(plain, option=orjson.OPT_SORT_KEYS)
     assert first["id"] == again["id"] == xxhash.xxh3_128_hexdigest(payload)
+
+
+def test_an_unknown_content_part_kind_is_never_quoted():
+    from slmconvert.errors import BadRecord
+    from slmconvert.formats.common import text_of
+
+    with pytest.raises(BadRecord) as exc:
+        text_of([{"type": "555-0134 Jane Doe"}], "messages[0].content")
+    assert "Jane" not in str(exc.value) and exc.value.field == "messages[0].content[0].type"
+    with pytest.raises(BadRecord, match="'image_url'"):
+        text_of([{"type": "image_url"}], "messages[0].content")
