@@ -26,6 +26,7 @@ from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -125,10 +126,26 @@ def _spool_write(write: Callable[[Any], Any]) -> str | None:
 
 
 def _new_spool() -> str | None:
+    sweep_spools()
     try:  # no /dev/shm (macOS, Windows) or not writable: no spool
-        return tempfile.mkdtemp(prefix="slmconvert-", dir=SHARED_MEMORY)
+        return tempfile.mkdtemp(prefix=f"slmconvert-{os.getpid()}-", dir=SHARED_MEMORY)
     except OSError:
         return None
+
+
+def sweep_spools(directory: str = SHARED_MEMORY) -> list[str]:
+    """Remove spools whose collect process is gone (a ``kill -9`` of the whole group leaves
+    raw log blocks in memory otherwise); a spool without an owner pid counts as gone."""
+    from slmconvert.stagedir import _pid_alive
+
+    removed = []
+    for path in Path(directory).glob("slmconvert-*"):
+        owner = path.name.split("-")[1]
+        if owner.isdigit() and (int(owner) == os.getpid() or _pid_alive(int(owner))):
+            continue
+        shutil.rmtree(path, ignore_errors=True)
+        removed.append(str(path))
+    return removed
 
 
 def _items(items: list[tuple[int, Any]] | tuple[int, bytes]) -> Iterable[tuple[int, Any]]:

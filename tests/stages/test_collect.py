@@ -330,3 +330,29 @@ print(len(open_input({str(tmp_path / "out")!r}).read_table().to_pandas()))
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["False", "20"]
+
+
+def test_a_killed_process_groups_spool_is_swept_by_the_next_collect(tmp_path):
+    big = tmp_path / "big.jsonl"
+    with open(big, "wb") as fh:
+        for i in range(60_000):
+            fh.write(orjson.dumps(flywheel_line(i)) + b"\n")
+    cmd = [sys.executable, "-m", "slmconvert", "collect", str(big), "-o", str(tmp_path / "out"),
+           "--workers", "3"]  # fmt: skip
+    before = set(Path(parsing.SHARED_MEMORY).glob("slmconvert-*"))
+    proc = subprocess.Popen(cmd, start_new_session=True)
+    deadline = time.time() + 60
+    while (
+        not (set(Path(parsing.SHARED_MEMORY).glob(f"slmconvert-{proc.pid}-*")))
+        and time.time() < deadline
+    ):
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGKILL)  # the reader and its workers at once: nobody cleans up
+    proc.wait()
+    left = set(Path(parsing.SHARED_MEMORY).glob(f"slmconvert-{proc.pid}-*"))
+
+    collect.run([str(big)], tmp_path / "again", CollectConfig(workers=2))
+
+    assert left, "the killed run had a spool"
+    assert not any(p.exists() for p in left)
+    assert set(Path(parsing.SHARED_MEMORY).glob("slmconvert-*")) <= before
