@@ -9,25 +9,9 @@ import pytest
 import typer.main
 
 from slmconvert.cli import app
-from slmconvert.config import (
-    ClusterConfig,
-    CollectConfig,
-    DeployConfig,
-    EvalConfig,
-    FinetuneConfig,
-    PiiConfig,
-    SelectConfig,
-)
+from slmconvert.recipe import STAGES as SPECS
 
-STAGES = {
-    "collect": CollectConfig,
-    "pii": PiiConfig,
-    "cluster": ClusterConfig,
-    "select": SelectConfig,
-    "finetune": FinetuneConfig,
-    "eval": EvalConfig,
-    "deploy": DeployConfig,
-}
+STAGES = {spec.name: spec.config for spec in SPECS}  # every stage a recipe can run
 # settings whose flag takes another shape than the field (one value per flag, singular name)
 RENAMED = {"clusters": "cluster", "allow_list": "allow", "recognizers": "recognizer"}
 

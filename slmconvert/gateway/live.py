@@ -13,36 +13,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import os
 import shutil
-import threading
 import time
 from pathlib import Path
 
 import orjson
 
 LIVE = "08_live"
-
-
-@contextlib.contextmanager
-def serving(app):
-    """``app`` on 127.0.0.1 and an ephemeral port, in a thread; yields its base URL."""
-    import uvicorn
-
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="error"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        if not thread.is_alive():
-            raise RuntimeError("server did not start")
-        time.sleep(0.05)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=60)
 
 
 def stage(workdir: Path, name: str) -> Path:
@@ -61,7 +39,7 @@ def run(workdir: Path, logs: list[str], min_samples: int | None, rounds: int = 3
         replay,
         request_of,
     )
-    from slmconvert.gateway.server import ServeSettings, build, status
+    from slmconvert.gateway.server import ServeSettings, build, serving, status
 
     live = workdir / LIVE
     shutil.rmtree(live, ignore_errors=True)

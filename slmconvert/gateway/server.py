@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import os
 from dataclasses import dataclass, field
@@ -105,6 +106,30 @@ def build(directory: str | Path, settings: ServeSettings):
                       similarity)  # fmt: skip
     gateway.reloader = reload
     return build_app(gateway, api_key=key), gateway
+
+
+@contextlib.contextmanager
+def serving(app, host: str = "127.0.0.1"):
+    """``app`` served by uvicorn in a thread on an ephemeral port; yields its base URL."""
+    import threading
+    import time
+
+    import uvicorn
+
+    server = uvicorn.Server(uvicorn.Config(app, host=host, port=0, log_level="error"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("the server did not start")
+        time.sleep(0.02)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield f"http://{host}:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=60)
 
 
 # ---- operating a rollout by hand ------------------------------------------------------------

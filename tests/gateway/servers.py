@@ -1,40 +1,20 @@
 """Real HTTP servers for the gateway tests, on 127.0.0.1 and an ephemeral port, in this process.
 
-`running(app)` starts a uvicorn server in a thread and stops it on exit. `ScriptedSLM` is an
-OpenAI-compatible server that answers as the logs did (a perfect small model) or, by `mode`, the
-ways a small model goes wrong: garbage, an unknown tool, arguments that break the schema, slow.
+`running(app)` (the gateway package's `serving`) starts a uvicorn server in a thread and stops
+it on exit. `ScriptedSLM` is an OpenAI-compatible server that answers as the logs did (a
+perfect small model) or, by `mode`, the ways a small model goes wrong: garbage, an unknown
+tool, arguments that break the schema, slow.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import threading
-import time
 
 import orjson
 
+from slmconvert.gateway.server import serving
 
-@contextlib.contextmanager
-def running(app):
-    """``app`` served on 127.0.0.1; yields its base URL (``http://127.0.0.1:PORT``)."""
-    import uvicorn
-
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="error",
-                                           lifespan="on"))  # fmt: skip
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("test server did not start")
-        time.sleep(0.02)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=30)
+running = serving  # the same in-thread server the demo's live loop uses
 
 
 class ScriptedSLM:

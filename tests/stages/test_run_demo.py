@@ -122,15 +122,11 @@ def test_a_second_run_is_all_cached(demo):
 
 def test_the_gateway_serves_the_promoted_model_in_process(demo, tmp_path):
     """The loop closed on CPU: replay-llm as the LLM, the tuned tiny model served in process."""
-    import sys
-
     import httpx
-
-    sys.path.insert(0, str(ROOT / "tests" / "gateway"))
-    from servers import running
 
     from slmconvert.gateway.replay import build_replay_llm, read_records, request_of
     from slmconvert.gateway.server import ServeSettings, act, build
+    from slmconvert.gateway.server import serving as running
 
     work = demo[0]
     deploy = stage_dir(work, "deploy")
