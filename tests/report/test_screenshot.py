@@ -69,8 +69,9 @@ def test_the_report_renders_its_tables_and_charts(browser, workdir, tmp_path):
         assert count.get(hex_rgb(colour), 0) > 500, f"no {colour} pixels: chart not drawn"
 
     page = Page(headless(browser, tmp_path / "profile", "--dump-dom", report.as_uri()))
-    assert list(page.sections) == ["stages", "clusters", "selection", "finetune", "eval", "rollout"]
-    assert all(n == 1 for n in page.tables.values())
+    offline = ["stages", "clusters", "selection", "finetune", "eval", "rollout"]
+    assert list(page.sections) == [*offline, "live"]  # no gateway ran: the live section says how
+    assert all(page.tables[s] == 1 for s in offline) and page.tables["live"] == 0
     sources = sum(page.images.values(), [])
     assert len(sources) == 4
     assert all(png_of(src) for src in sources)
