@@ -117,6 +117,7 @@ def at_full_traffic(directory, state, cluster: int) -> None:
         ("unknown_tool", 0.0, "unknown_tool"),
         ("schema", 0.0, "schema_violation"),
         ("good", 3.0, "timeout"),
+        ("down", 0.0, "unreachable"),
     ],
 )
 def test_a_bad_small_model_answer_is_replaced_by_the_llms(
@@ -124,6 +125,8 @@ def test_a_bad_small_model_answer_is_replaced_by_the_llms(
 ):
     script, slm_url = slm
     script.mode, script.delay_s = mode, delay
+    if mode == "down":
+        slm_url = "http://127.0.0.1:9/v1"  # nothing listens there
     requests = routed[0][:12]
     state = str(tmp_path / "state.sqlite")
 
