@@ -200,7 +200,7 @@ def build(docs: EvalDocs, traffic: savings.Traffic, config: DeployConfig, router
 def _promote(entry: dict, result: dict, trained: dict, config: DeployConfig, plan: Plan) -> None:
     cid = entry["id"]
     source = Path(result["adapter"])
-    name = serve.lora_name(cid)
+    name = serve.lora_name(cid, (trained.get("config_hash") or "")[:8] or "v1")
     relative = f"adapters/{cid}"
     tool_calls = bool((result.get("answer_kinds") or {}).get("tool_calls"))
     entry.update(

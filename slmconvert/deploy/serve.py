@@ -43,8 +43,17 @@ class Served:
     tool_format: str | None = None
 
 
-def lora_name(cluster_id: int) -> str:
-    """The name a promoted cluster's model is served under."""
+def lora_name(cluster_id: int, version: str = "v1") -> str:
+    """The name a promoted cluster's model is served under, with its version.
+
+    A new adapter gets a new name: vLLM can reuse stale prefix-cache blocks when an adapter is
+    replaced under the same name.
+    """
+    return f"cluster-{cluster_id}@{version}"
+
+
+def group_name(cluster_id: int) -> str:
+    """The LiteLLM model group a cluster's calls are sent to (the same across versions)."""
     return f"cluster-{cluster_id}"
 
 
@@ -183,7 +192,7 @@ def litellm_config(
             "api_base": bases[item.cluster_id],
             "timeout": timeout_ms / 1000,
         }
-        group = item.lora_name
+        group = group_name(item.cluster_id)
         if first_percent > 0:
             weight = {} if first_percent == 100 else {"weight": first_percent}
             model_list.append({"model_name": group, "litellm_params": {**slm_params, **weight}})

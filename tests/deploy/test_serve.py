@@ -8,9 +8,9 @@ from slmconvert.deploy import serve
 from slmconvert.deploy.serve import Served
 
 ORDERS = Served(
-    0, "cluster-0", "Qwen/Qwen3-0.6B", "adapters/0", "adapter", 8, True, "hermes <tool_call> JSON"
+    0, "cluster-0@v1", "Qwen/Qwen3-0.6B", "adapters/0", "adapter", 8, True, "hermes <tool_call> JSON"
 )
-FAQ = Served(2, "cluster-2", "Qwen/Qwen3-0.6B", "adapters/2", "adapter", 24)
+FAQ = Served(2, "cluster-2@v1", "Qwen/Qwen3-0.6B", "adapters/2", "adapter", 24)
 BILLING = Served(5, "cluster-5", "meta-llama/Llama-3.2-1B-Instruct", "adapters/5", "adapter", 16)
 FULL = Served(7, "cluster-7", "local:tiny", "adapters/7", "model")
 
@@ -24,7 +24,7 @@ def test_one_server_per_base_with_every_adapter_and_a_rank_vllm_accepts():
 
     qwen, llama, full = commands(script)
     assert qwen.startswith("vllm serve Qwen/Qwen3-0.6B --port 8000")
-    assert "--lora-modules cluster-0=adapters/0 cluster-2=adapters/2" in qwen
+    assert "--lora-modules cluster-0@v1=adapters/0 cluster-2@v1=adapters/2" in qwen
     assert "--max-loras 2 --max-lora-rank 32" in qwen  # rank 24 rounds up to vLLM's 32
     assert "--tool-call-parser hermes" in qwen
     assert llama.startswith("vllm serve meta-llama/Llama-3.2-1B-Instruct --port 8001")
@@ -60,7 +60,7 @@ def test_litellm_at_full_traffic_sends_the_cluster_to_the_small_model_only():
     config = yaml.safe_load(text)
     group = [m["litellm_params"] for m in config["model_list"] if m["model_name"] == "cluster-0"]
     assert group == [
-        {"model": "hosted_vllm/cluster-0", "api_base": "http://localhost:8000/v1", "timeout": 1.5}
+        {"model": "hosted_vllm/cluster-0@v1", "api_base": "http://localhost:8000/v1", "timeout": 1.5}
     ]
     assert {"cluster-0": ["llm"]} in config["router_settings"]["fallbacks"]
     assert text.startswith("# Written by `slmconvert deploy`")

@@ -236,7 +236,7 @@ def rollout_doc() -> dict:
                 "base": "Qwen/Qwen3-0.6B" if metric else None,
                 "adapter": f"adapters/{cid}" if metric else None,
                 "kind": "adapter" if metric else None,
-                "lora_name": f"cluster-{cid}" if promoted else None,
+                "lora_name": f"cluster-{cid}@v1" if promoted else None,
                 "gate": {**check, "threshold": 0.9, "checks": [check]} if metric else None,
                 "schedule": steps if promoted else [],
                 "fallback": [

@@ -100,7 +100,7 @@ def test_a_cluster_above_its_gate_is_promoted_with_the_schedule(deployed):
         "schema_violation",
         "timeout",
     ]
-    assert orders["adapter"] == "adapters/0" and orders["lora_name"] == "cluster-0"
+    assert orders["adapter"] == "adapters/0" and orders["lora_name"] == "cluster-0@v1"
     copied = deployed.output / "adapters" / "0"
     assert orjson.loads((copied / "adapter_config.json").read_bytes())["r"] == 16
     assert (copied / "adapter_model.safetensors").is_file()
@@ -219,7 +219,7 @@ def test_vllm_script_serves_each_promoted_adapter_per_base(evaluated, tmp_path):
     commands = [line for line in script.splitlines() if line.startswith("vllm serve")]
     assert len(commands) == 2  # Qwen3-0.6B (clusters 0, 2) and Qwen3-1.7B (cluster 3)
     qwen = "\n".join(script.split("vllm serve Qwen/Qwen3-0.6B")[1:]).split("&")[0]
-    assert "--lora-modules cluster-0=adapters/0 cluster-2=adapters/2" in qwen
+    assert "--lora-modules cluster-0@v1=adapters/0 cluster-2@v1=adapters/2" in qwen
     assert "--max-lora-rank 16" in qwen and "--enable-lora" in qwen
     assert "--enable-auto-tool-choice --tool-call-parser hermes" in qwen  # cluster 0 calls tools
     text_only = script.split("vllm serve Qwen/Qwen3-1.7B")[1].split("&")[0]
@@ -238,7 +238,7 @@ def test_litellm_config_routes_promoted_clusters_with_fallbacks(deployed):
     assert groups["llm"] == [{"model": "meta/llama-3.3-70b-instruct"}]  # the most logged model
     assert groups["cluster-0"] == groups["llm"]  # first step: shadow, the LLM answers
     slm = groups["slm-cluster-0"][0]
-    assert slm["model"] == "hosted_vllm/cluster-0"
+    assert slm["model"] == "hosted_vllm/cluster-0@v1"
     assert slm["api_base"] == "http://localhost:8000/v1" and slm["timeout"] == 2.0
     assert {"cluster-0": ["llm"]} in config["router_settings"]["fallbacks"]
 
@@ -253,7 +253,7 @@ def test_first_step_above_zero_splits_traffic_by_weight(evaluated, tmp_path):
         for m in litellm["model_list"]
         if m["model_name"] == "cluster-0"
     }
-    assert weights == {"hosted_vllm/cluster-0": 10, "openai/gpt-4o": 90}
+    assert weights == {"hosted_vllm/cluster-0@v1": 10, "openai/gpt-4o": 90}
     assert [s["name"] for s in by_id(result)[0]["schedule"]] == ["10%", "50%", "100%"]
 
 
