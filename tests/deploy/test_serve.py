@@ -8,7 +8,14 @@ from slmconvert.deploy import serve
 from slmconvert.deploy.serve import Served
 
 ORDERS = Served(
-    0, "cluster-0@v1", "Qwen/Qwen3-0.6B", "adapters/0", "adapter", 8, True, "hermes <tool_call> JSON"
+    0,
+    "cluster-0@v1",
+    "Qwen/Qwen3-0.6B",
+    "adapters/0",
+    "adapter",
+    8,
+    True,
+    "hermes <tool_call> JSON",
 )
 FAQ = Served(2, "cluster-2@v1", "Qwen/Qwen3-0.6B", "adapters/2", "adapter", 24)
 BILLING = Served(5, "cluster-5", "meta-llama/Llama-3.2-1B-Instruct", "adapters/5", "adapter", 16)
@@ -60,7 +67,11 @@ def test_litellm_at_full_traffic_sends_the_cluster_to_the_small_model_only():
     config = yaml.safe_load(text)
     group = [m["litellm_params"] for m in config["model_list"] if m["model_name"] == "cluster-0"]
     assert group == [
-        {"model": "hosted_vllm/cluster-0@v1", "api_base": "http://localhost:8000/v1", "timeout": 1.5}
+        {
+            "model": "hosted_vllm/cluster-0@v1",
+            "api_base": "http://localhost:8000/v1",
+            "timeout": 1.5,
+        }
     ]
     assert {"cluster-0": ["llm"]} in config["router_settings"]["fallbacks"]
     assert text.startswith("# Written by `slmconvert deploy`")
