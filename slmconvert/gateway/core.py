@@ -37,6 +37,7 @@ class Options:
     timeout_ms: int = 2000
     queue_size: int = 256
     audit_rate: float = 0.05
+    audit_every_s: float = 60.0  # at least one audit this often per cluster, however quiet
     similarity_threshold: float = 0.8
 
 
@@ -83,6 +84,7 @@ class Gateway:
         self.queue: asyncio.Queue = asyncio.Queue(maxsize=options.queue_size)
         self.dropped = 0
         self.reloader = None  # returns a fresh Deployment; set by the server
+        self._audited: dict[int, float] = {}  # when each cluster was last audited
         self._worker: asyncio.Task | None = None
         if state is not None and deployment.served:
             state.ensure(sorted(deployment.served))
@@ -185,10 +187,21 @@ class Gateway:
             if self.metrics:
                 self.metrics.fallbacks.labels(reason=reason).inc()
             return None, reason
-        if bucket(f"{time.time_ns()}", cluster) < 100 * self.options.audit_rate:
+        if self._audit_due(cluster):
             self._enqueue(("audit", cluster, request, answer))
         response["model"] = request.get("model") or response.get("model")
         return Outcome(cluster, "slm", response=response), None
+
+    def _audit_due(self, cluster: int) -> bool:
+        """The audit share, with a floor: a quiet cluster is still audited every so often."""
+        now = time.monotonic()
+        overdue = now - self._audited.get(cluster, now - self.options.audit_every_s) >= (
+            self.options.audit_every_s
+        )
+        if overdue or bucket(f"{time.time_ns()}", cluster) < 100 * self.options.audit_rate:
+            self._audited[cluster] = now
+            return True
+        return False
 
     # ---- background: shadow copies, audits, counters, gate checks ---------------------
     def _enqueue(self, job: tuple) -> None:

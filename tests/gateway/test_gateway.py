@@ -156,11 +156,14 @@ def test_a_good_small_model_serves_its_cluster_at_full_traffic(
         at_full_traffic(deployed, state, 0)
         replies = [post(url, req) for req in requests]
         others = [post(url, req) for req in routed.get(1, [])[:5]]
+        wait_until(lambda: gw.queue.qsize() == 0)
+        audited = gw.state.get(0).scored  # at 100 %, audits still ask the LLM
 
     assert {r.headers["x-slmconvert-arm"] for r in replies} == {"slm"}
     assert set(script.models) == {gw.deployment.served[0].lora_name}
     assert {r.headers["x-slmconvert-arm"] for r in others} <= {"llm"}
     assert all(r.json()["model"] == req["model"] for r, req in zip(replies, requests, strict=True))
+    assert 1 <= audited < len(requests)  # the first call (none audited yet), then ~5 %
 
 
 def test_the_llm_upstream_down_is_an_openai_style_502_and_nothing_is_logged(
