@@ -27,6 +27,7 @@ import httpx
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
+AUTH = {"authorization": "Bearer sk-bench-0123456789abcdef0123456789abcdef"}  # every way gets it
 UPSTREAM = """
 import orjson, uvicorn
 from starlette.applications import Starlette
@@ -55,7 +56,7 @@ def wait_up(url: str, seconds: float = 120) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         try:
-            httpx.post(url + "/chat/completions", json={"messages": []}, timeout=1)
+            httpx.post(url + "/chat/completions", json={"messages": []}, headers=AUTH, timeout=1)
             return
         except httpx.HTTPError:
             time.sleep(0.2)
@@ -67,9 +68,12 @@ def start(cmd: list[str], env=None) -> subprocess.Popen:
                             start_new_session=True)  # fmt: skip
 
 
+KEY = "sk-bench-0123456789abcdef0123456789abcdef"  # LiteLLM's proxy refuses to start without one
+
+
 async def one_client(url: str, requests: list[dict]) -> list[float]:
     out = []
-    async with httpx.AsyncClient(timeout=30) as client:
+    async with httpx.AsyncClient(timeout=30, headers=AUTH) as client:
         for body in requests:
             t0 = time.perf_counter()
             r = await client.post(url + "/chat/completions", json=body)
@@ -81,7 +85,7 @@ async def one_client(url: str, requests: list[dict]) -> list[float]:
 async def open_loop(url: str, requests: list[dict], rate: float) -> list[float]:
     out = []
     limits = httpx.Limits(max_connections=512, max_keepalive_connections=512)
-    async with httpx.AsyncClient(timeout=30, limits=limits) as client:
+    async with httpx.AsyncClient(timeout=30, limits=limits, headers=AUTH) as client:
 
         async def send(i: int, body: dict) -> None:
             await asyncio.sleep(i / rate)
@@ -140,6 +144,7 @@ def litellm_proxy(upstream: str, port: int) -> subprocess.Popen | None:
     config.write_text(
         "model_list:\n  - model_name: bench\n    litellm_params:\n      model: openai/bench\n"
         f"      api_base: {upstream}\n      api_key: unused\n"
+        f"general_settings:\n  master_key: {KEY}\n"
     )
     return start([str(venv / "bin" / "litellm"), "--config", str(config), "--port", str(port),
                   "--num_workers", "1"])  # fmt: skip
@@ -165,8 +170,10 @@ def main() -> None:
         directory = cluster_dir(work)
         gw_port = free_port()
         env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+        env["BENCH_KEY"] = KEY  # the gateway checks clients' keys too, as LiteLLM's proxy does
         procs.append(start([sys.executable, "-m", "slmconvert", "serve", str(directory),
-                            "--llm-base-url", upstream, "--port", str(gw_port)], env))  # fmt: skip
+                            "--llm-base-url", upstream, "--port", str(gw_port),
+                            "--api-key-env", "BENCH_KEY"], env))  # fmt: skip
         gateway = f"http://127.0.0.1:{gw_port}/v1"
         wait_up(gateway)
         ways = {"direct": measure(upstream, requests, args.rates),
