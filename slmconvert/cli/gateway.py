@@ -91,12 +91,13 @@ def serve(
 def _status_table(rows: list[dict]) -> list:
     from rich.table import Table
 
-    table = Table("cluster", "status", "step", "scored", "agree (bound)", "invalid", "fallbacks")
+    table = Table("cluster", "status", "step", "scored", "agree (bound)", "invalid", "fallback")
     lines = []
     for r in rows:
         agree = "—" if r["agreement"] is None else f"{r['agreement']:.0%} ({r['wilson_low']:.2f})"
         table.add_row(str(r["cluster"]), r["status"], f"{r['step']} ({r['percent']} %)",
-                      f"{r['scored']:,}", agree, f"{r['invalid_rate']:.1%}", f"{r['fallbacks']:,}")  # fmt: skip
+                      f"{r['scored']:,}", agree, f"{r['invalid_rate']:.1%}",
+                      f"{r['fallback_rate']:.1%}")  # fmt: skip
         if r["last"].get("kind"):
             lines.append(
                 f"cluster {r['cluster']}: last {r['last']['kind']} — {r['last']['reason']}"

@@ -159,15 +159,13 @@ def vllm_script(served: list[Served]) -> str:
 _LITELLM_HEADER = """\
 # Written by `slmconvert deploy`: a LiteLLM proxy config (`litellm --config serve/litellm.yaml`).
 #
-# LiteLLM cannot tell which task a call belongs to, so the cluster router picks the model group:
-# `TaskRouter.load("router").assign(requests)` (router/ beside rollout.yaml) gives each request
-# its cluster id, or -1 beyond every cluster's calibrated bound; the call goes to `cluster-<id>`
-# when that cluster is promoted, every other call to `llm`.
-#
-# Each `cluster-<id>` group holds the rollout's first step: at shadow (0 %) only the LLM answers
-# and the router also sends a copy to `slm-cluster-<id>` to score it; between 0 and 100 % the
-# group's two deployments carry `weight`s (LiteLLM's simple-shuffle picks by weight); at 100 %
-# only the small model. To advance a step, edit the weights (rollout.yaml: schedule).
+# LiteLLM cannot tell which task a call belongs to, and `slmconvert serve` (the gateway) is what
+# executes the rollout: it routes each call with router/, shadows, moves traffic step by step on
+# live evidence and falls back on a bad answer. This file is for using LiteLLM as an upstream
+# (for providers the gateway does not speak to directly), or for a static split without the
+# gateway: `cluster-<id>` holds the rollout's first step (at shadow only the LLM; between 0 and
+# 100 % the small model and the LLM with `weight`s; at 100 % only the small model), and
+# `slm-cluster-<id>` the small model alone.
 #
 # Fallbacks: errors and timeouts go to `llm` here. An answer that does not parse, or a tool call
 # that fails its schema, is not an error to LiteLLM: the router must check it and resend to `llm`.

@@ -49,6 +49,7 @@ def numbers(state: ClusterState) -> dict:
         "invalid": state.invalid,
         "invalid_rate": round(state.invalid / state.answered, 4) if state.answered else 0.0,
         "fallbacks": state.fallbacks,
+        "fallback_rate": round(state.fallbacks / state.answered, 4) if state.answered else 0.0,
     }
 
 
