@@ -33,6 +33,7 @@ from slmconvert.pii.models import (  # noqa: E402
     find_spacy_model,
 )
 from slmconvert.pii.names import name_recognizer  # noqa: E402
+from slmconvert.pii.phones import phone_shape_recognizer  # noqa: E402
 from slmconvert.pii.recognizers import (  # noqa: E402
     ADDRESS_ENTITIES,
     SECRET_ENTITIES,
@@ -354,6 +355,8 @@ def _build(settings: PiiSettings) -> Analyzer:
         recognizers.append(name_recognizer())
     if wanted & set(ADDRESS_ENTITIES):
         recognizers.append(address_recognizer(requested))
+    if "PHONE_NUMBER" in wanted:  # by shape, beside Presidio's validating recognizer
+        recognizers.append(phone_shape_recognizer(requested))
     recognizers += secret_recognizers([e for e in requested if e in SECRET_ENTITIES])
     recognizers += custom_recognizers([CustomPattern(**c) for c in settings.custom_recognizers])
     registry.recognizers = recognizers
