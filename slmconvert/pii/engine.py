@@ -27,6 +27,7 @@ from dataclasses import dataclass
 os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
 
 from slmconvert.errors import ConfigError  # noqa: E402
+from slmconvert.pii.keyed import keyed_secret_recognizer  # noqa: E402
 from slmconvert.pii.models import (  # noqa: E402
     LANGUAGE,
     blank_model_path,
@@ -357,6 +358,8 @@ def _build(settings: PiiSettings) -> Analyzer:
         recognizers.append(address_recognizer(requested))
     if "PHONE_NUMBER" in wanted:  # by shape, beside Presidio's validating recognizer
         recognizers.append(phone_shape_recognizer(requested))
+    if "KEYED_SECRET" in wanted:
+        recognizers.append(keyed_secret_recognizer())
     recognizers += secret_recognizers([e for e in requested if e in SECRET_ENTITIES])
     recognizers += custom_recognizers([CustomPattern(**c) for c in settings.custom_recognizers])
     registry.recognizers = recognizers

@@ -120,7 +120,10 @@ SECRET_PATTERNS: tuple[SecretPattern, ...] = (
 )
 """The secret shapes this project adds; entity names are the report's keys."""
 
-SECRET_ENTITIES: tuple[str, ...] = tuple(dict.fromkeys(p.entity for p in SECRET_PATTERNS))
+SECRET_ENTITIES: tuple[str, ...] = (
+    *dict.fromkeys(p.entity for p in SECRET_PATTERNS),
+    "KEYED_SECRET",  # a value under a password/secret/key/token key (pii.keyed)
+)
 """Entity types reported for secrets, in a stable order."""
 
 _ENTITY_NAME = re.compile(r"[A-Z][A-Z0-9_]*")
