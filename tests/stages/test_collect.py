@@ -356,3 +356,44 @@ def test_a_killed_process_groups_spool_is_swept_by_the_next_collect(tmp_path):
     assert left, "the killed run had a spool"
     assert not any(p.exists() for p in left)
     assert set(Path(parsing.SHARED_MEMORY).glob("slmconvert-*")) <= before
+
+
+CANARY = "canary-7f3a9 jane.roe@example.net"
+
+
+def canary_lines() -> list:
+    """Flywheel lines that each fail in a different field, the canary in the failing value."""
+    broken = []
+    for path, value in [
+        (("request", "messages", 1, "role"), CANARY),
+        (("request", "messages", 1, "content"), [{"type": CANARY, "text": "x"}]),
+        (("request", "messages", 1, "content"), [{"type": "text", "text": 7}]),
+        (("request", "tools", 0, "function", "name"), {"n": CANARY}),
+        (("request", "tools", 0, "type"), CANARY),
+        (("response", "choices"), CANARY),
+        (("response", "choices", 0, "message", "tool_calls"), [{"function": CANARY}]),
+        (("request", "messages"), {CANARY: CANARY}),
+        (("timestamp",), CANARY),
+        (("request", "model"), {"name": CANARY}),
+    ]:
+        obj = flywheel_line(len(broken))
+        target = obj
+        for key in path[:-1]:
+            target = target[key]
+        target[path[-1]] = value
+        broken.append(obj)
+    return [*broken, b'{"request": ' + CANARY.encode() + b"}", *map(flywheel_line, range(30, 60))]
+
+
+def test_no_value_from_a_bad_record_reaches_stderr_the_manifest_or_the_report(cli, tmp_path):
+    log = write_jsonl(tmp_path / "canary.jsonl", canary_lines())
+
+    result = cli("collect", log, "-o", tmp_path / "out")
+    report = cli("report", tmp_path, "--output", tmp_path / "r.html")
+
+    assert result.exit_code == 0, result.output
+    manifest = (tmp_path / "out" / "manifest.json").read_text()
+    assert json.loads(manifest)["counts"]["bad"] >= 8
+    for where in (result.stdout, result.stderr, manifest, (tmp_path / "r.html").read_text()):
+        assert "canary-7f3a9" not in where and "jane.roe" not in where
+    assert report.exit_code == 0
