@@ -65,10 +65,52 @@ def _sse(response: dict):
     yield b"data: [DONE]\n\n"
 
 
+async def read_body(request, max_body: int):
+    """The request's JSON body, or the OpenAI-style error response (413, 400) it earns."""
+    if int(request.headers.get("content-length") or 0) > max_body:
+        return error(413, f"request body over {max_body} bytes", "invalid_request_error")
+    raw = await request.body()
+    if len(raw) > max_body:
+        return error(413, f"request body over {max_body} bytes", "invalid_request_error")
+    try:
+        body = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return error(400, "request body is not valid JSON", "invalid_request_error")
+    if not isinstance(body, dict) or not isinstance(body.get("messages"), list):
+        return error(400, "`messages` must be a list", "invalid_request_error")
+    return body
+
+
+def respond(gateway: Gateway, body: dict, headers: dict, outcome, latency_ms: float):
+    """The client's response for ``outcome``, tagged, counted and logged."""
+    from starlette.responses import Response, StreamingResponse
+
+    metrics = gateway.metrics
+    tags = {"x-slmconvert-cluster": str(outcome.cluster), "x-slmconvert-arm": outcome.arm}
+    if outcome.fallback:
+        tags["x-slmconvert-fallback-reason"] = outcome.fallback
+    if outcome.error:
+        return error(502, f"the LLM upstream failed: {outcome.error}", "upstream_error", tags)
+    if metrics:
+        metrics.requests.labels(arm=outcome.arm, cluster=str(outcome.cluster)).inc()
+    if outcome.stream is not None:
+        return StreamingResponse(outcome.stream, headers=tags, media_type="text/event-stream")
+    if metrics:
+        metrics.latency.labels(arm=outcome.arm).observe(latency_ms / 1000)
+    if gateway.log is not None:
+        gateway.log.write(body, outcome.response, cluster=outcome.cluster, arm=outcome.arm,
+                          client_id=headers.get("x-slmconvert-client") or body.get("user"),
+                          latency_ms=latency_ms, fallback=outcome.fallback)  # fmt: skip
+    if body.get("stream"):
+        return StreamingResponse(_sse(outcome.response), headers=tags,
+                                 media_type="text/event-stream")  # fmt: skip
+    return Response(orjson.dumps(outcome.response), headers=tags, media_type="application/json")
+
+
 def build_app(gateway: Gateway, *, api_key: str | None = None, max_body: int = MAX_BODY):
     """The Starlette app serving ``gateway``."""
     from starlette.applications import Starlette
-    from starlette.responses import Response, StreamingResponse
+    from starlette.responses import Response
     from starlette.routing import Route
 
     metrics = gateway.metrics
@@ -82,40 +124,13 @@ def build_app(gateway: Gateway, *, api_key: str | None = None, max_body: int = M
     async def chat(request):
         if not authorised(request):
             return error(401, "missing or wrong API key", "authentication_error")
-        if int(request.headers.get("content-length") or 0) > max_body:
-            return error(413, f"request body over {max_body} bytes", "invalid_request_error")
-        raw = await request.body()
-        if len(raw) > max_body:
-            return error(413, f"request body over {max_body} bytes", "invalid_request_error")
-        try:
-            body = orjson.loads(raw)
-        except orjson.JSONDecodeError:
-            return error(400, "request body is not valid JSON", "invalid_request_error")
-        if not isinstance(body, dict) or not isinstance(body.get("messages"), list):
-            return error(400, "`messages` must be a list", "invalid_request_error")
+        body = await read_body(request, max_body)
+        if not isinstance(body, dict):
+            return body  # the error response
         headers = {k.lower(): v for k, v in request.headers.items()}
         t0 = time.perf_counter()
         outcome = await gateway.serve(body, headers)
-        tags = {"x-slmconvert-cluster": str(outcome.cluster), "x-slmconvert-arm": outcome.arm}
-        if outcome.fallback:
-            tags["x-slmconvert-fallback-reason"] = outcome.fallback
-        if outcome.error:
-            return error(502, f"the LLM upstream failed: {outcome.error}", "upstream_error", tags)
-        if metrics:
-            metrics.requests.labels(arm=outcome.arm, cluster=str(outcome.cluster)).inc()
-        if outcome.stream is not None:
-            return StreamingResponse(outcome.stream, headers=tags, media_type="text/event-stream")
-        latency = (time.perf_counter() - t0) * 1000
-        if metrics:
-            metrics.latency.labels(arm=outcome.arm).observe(latency / 1000)
-        if gateway.log is not None:
-            gateway.log.write(body, outcome.response, cluster=outcome.cluster, arm=outcome.arm,
-                              client_id=headers.get("x-slmconvert-client") or body.get("user"),
-                              latency_ms=latency, fallback=outcome.fallback)  # fmt: skip
-        if body.get("stream"):
-            return StreamingResponse(_sse(outcome.response), headers=tags,
-                                     media_type="text/event-stream")  # fmt: skip
-        return Response(orjson.dumps(outcome.response), headers=tags, media_type="application/json")
+        return respond(gateway, body, headers, outcome, (time.perf_counter() - t0) * 1000)
 
     async def models(request):
         if not authorised(request):
