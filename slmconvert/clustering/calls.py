@@ -7,7 +7,7 @@ answer, tool called). Nothing else of a record stays in memory.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pyarrow.parquet as pq
@@ -35,15 +35,18 @@ class Calls:
     cost: np.ndarray  # NaN where the log has none
     kinds: list[str]
     called: list[str]  # first tool called, "" for none
+    _hashes: dict[int, np.ndarray] = field(default_factory=dict, repr=False)
 
     def __len__(self) -> int:
         return len(self.ids)
 
     def hashes(self, seed: int) -> np.ndarray:
         """A seeded 64-bit hash per call, for samples that do not depend on the input order."""
-        return np.array(
-            [xxhash.xxh3_64_intdigest(i.encode(), seed=seed) for i in self.ids], np.uint64
-        )
+        if seed not in self._hashes:  # the fit and the profiles sample with the same seed
+            self._hashes[seed] = np.array(
+                [xxhash.xxh3_64_intdigest(i.encode(), seed=seed) for i in self.ids], np.uint64
+            )
+        return self._hashes[seed]
 
     def counts(self) -> np.ndarray:
         return np.bincount(self.structure, minlength=len(self.structures))

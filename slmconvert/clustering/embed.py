@@ -28,15 +28,9 @@ _PACKAGED = {"all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2"}
 
 def default_cache_dir() -> Path:
     """Where embeddings are cached unless a setting says otherwise."""
-    base = os.environ.get("SLMCONVERT_CACHE") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME", os.path.expanduser("~/.cache")), "slmconvert"
-    )
-    return Path(base) / "embeddings"
+    from slmconvert.training.models import cache_root
 
-
-def cache_root() -> Path:
-    """slmconvert's cache directory ($SLMCONVERT_CACHE, else ~/.cache/slmconvert)."""
-    return default_cache_dir().parent
+    return cache_root() / "embeddings"
 
 
 def resolve_model(name: str) -> str:
@@ -160,6 +154,8 @@ def is_static(model: str) -> bool:
 
 def build_static(target: Path | None = None) -> Path:
     """The directory of the default static embedder, distilled from MiniLM once and cached."""
+    from slmconvert.training.models import cache_root
+
     target = target or cache_root() / "embedders" / f"{STATIC_MODEL}-{STATIC_DIMS}"
     if (target / "model.safetensors").is_file():
         return target

@@ -23,7 +23,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from slmconvert.clustering.request import RequestView
-from slmconvert.clustering.router import NOISE, RouterModel, Subtasks, TaskRouter
+from slmconvert.clustering.router import (
+    NOISE,
+    RouterModel,
+    Subtasks,
+    TaskRouter,
+    vector_part,
+    weighted_distance,
+)
 
 MAX_LINKED = 3000  # distinct structures merged pairwise; rarer ones join their nearest node
 SAMPLE = 2000  # user turns per node for the sub-task fit
@@ -48,17 +55,13 @@ def _pairwise(tools, system, workloads, w) -> np.ndarray:
     """Condensed matrix of the router's distance between distinct structures."""
     from scipy.spatial.distance import squareform
 
-    total = np.zeros((len(tools), len(tools)))
-    weight = np.zeros_like(total)
-    for part, vec in (("tools", tools), ("system", system)):
-        has = np.abs(vec).sum(1) > 0
-        present = has[:, None] | has[None, :]
-        total += w[part] * (1 - vec @ vec.T) * present
-        weight += w[part] * present
     both = (workloads[:, None] >= 0) & (workloads[None, :] >= 0)
-    total += w.get("workload", 0.0) * (both & (workloads[:, None] != workloads[None, :]))
-    weight += w.get("workload", 0.0) * both
-    dist = np.where(weight > 0, total / np.maximum(weight, 1e-12), 0.0)
+    parts = [
+        vector_part(w["tools"], tools, tools),
+        vector_part(w["system"], system, system),
+        (w.get("workload", 0.0), workloads[:, None] == workloads[None, :], both),
+    ]
+    dist = weighted_distance(parts, (len(tools), len(tools)), np.float64)
     dist = np.clip((dist + dist.T) / 2, 0, None)
     np.fill_diagonal(dist, 0)
     return squareform(dist, checks=False)

@@ -35,6 +35,24 @@ def tool_text(name: str, description: str) -> str:
     return f"{name}: {description}" if description else name
 
 
+def vector_part(weight: float, a: np.ndarray, b: np.ndarray) -> tuple:
+    """One part of the node distance between rows of ``a`` and of ``b`` (unit or zero vectors):
+    its weight, the cosine similarities, and where either side has the part."""
+    present = (np.abs(a).sum(1) > 0)[:, None] | (np.abs(b).sum(1) > 0)[None, :]
+    return weight, a @ b.T, present
+
+
+def weighted_distance(parts: list[tuple], shape: tuple[int, int], dtype) -> np.ndarray:
+    """The weighted mean of ``(weight, similarity, present)`` parts' cosine distances, over the
+    parts present for each pair (0 where none is)."""
+    total = np.zeros(shape, dtype)
+    weight = np.zeros_like(total)
+    for w, similarity, present in parts:
+        total += w * (1 - similarity) * present
+        weight += w * present
+    return np.where(weight > 0, total / np.maximum(weight, 1e-12), 0.0)
+
+
 @dataclass
 class Subtasks:
     """A node's sub-task split: the user-turn projection and one centroid per sub-task."""
@@ -119,16 +137,11 @@ class TaskRouter:
         tools, system = self.structure_vectors(views)
         wl, known = self._workload_rows(views)
         m = self.model
-        total = np.zeros((len(views), len(m.node_cluster)), np.float32)
-        weight = np.zeros_like(total)
-        for w, vec, cent in ((self.w_tools, tools, m.tools), (self.w_system, system, m.system)):
-            present = (np.abs(vec).sum(1) > 0)[:, None] | (np.abs(cent).sum(1) > 0)[None, :]
-            total += w * (1 - vec @ cent.T) * present
-            weight += w * present
-        if self.w_workload and known.any():
-            total[known] += self.w_workload * (1 - wl[known])
-            weight[known] += self.w_workload
-        return np.where(weight > 0, total / np.maximum(weight, 1e-12), 0.0)
+        parts = [vector_part(self.w_tools, tools, m.tools),
+                 vector_part(self.w_system, system, m.system)]  # fmt: skip
+        if self.w_workload:
+            parts.append((self.w_workload, wl, known[:, None]))
+        return weighted_distance(parts, (len(views), len(m.node_cluster)), np.float32)
 
     def nodes_of(self, views: list[RequestView]) -> tuple[np.ndarray, np.ndarray]:
         """Nearest node of each view and its distance (node -1 when beyond that node's bound)."""

@@ -103,12 +103,7 @@ def fit(calls: Calls, config: ClusterConfig, embedder) -> tuple[TaskRouter, np.n
         else:
             node_cluster.append(NOISE)
     router.model.node_cluster = node_cluster
-    return router, label_calls(router, calls, node)
-
-
-def label_calls(router: TaskRouter, calls: Calls, node: np.ndarray) -> np.ndarray:
-    """Each call's cluster under ``router``, given its node (sub-tasks by its user turn)."""
-    return router.label_nodes(node, calls.users)
+    return router, router.label_nodes(node, calls.users)
 
 
 def describe_nodes(router: TaskRouter, calls: Calls, labels: np.ndarray) -> dict[int, dict]:
