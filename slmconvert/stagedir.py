@@ -103,16 +103,20 @@ class StageInput:
 
     def read_json(self, name: str, hint: str) -> dict:
         """The JSON object in file ``name`` of this directory; a one-line InputError otherwise."""
-        path = self.path / name
-        if not path.is_file():
-            raise InputError(f"{path}: missing", hint)
-        try:
-            doc = orjson.loads(path.read_bytes())
-        except orjson.JSONDecodeError:
-            raise InputError(f"{path}: not valid JSON", hint) from None
-        if not isinstance(doc, dict):
-            raise InputError(f"{path}: not a JSON object", hint)
-        return doc
+        return read_json_object(self.path / name, hint)
+
+
+def read_json_object(path: Path, hint: str | None = None) -> dict:
+    """The JSON object in file ``path``; a one-line InputError naming the file otherwise."""
+    if not path.is_file():
+        raise InputError(f"{path}: missing", hint)
+    try:
+        doc = orjson.loads(path.read_bytes())
+    except orjson.JSONDecodeError:
+        raise InputError(f"{path}: not valid JSON", hint) from None
+    if not isinstance(doc, dict):
+        raise InputError(f"{path}: not a JSON object", hint)
+    return doc
 
 
 def open_input(

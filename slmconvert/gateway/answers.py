@@ -16,26 +16,21 @@ from typing import Any
 
 import orjson
 
+from slmconvert.errors import BadRecord
 from slmconvert.evaluation.answers import Answer, Call, invalid_answer, make_call, text_answer
 from slmconvert.evaluation.matching import call_match, names_match, schema_valid
+from slmconvert.formats.common import openai_tools
 
 TEXT_PARTS = {"text", "input_text"}
 
 
 def tools_of(request: Mapping[str, Any]) -> list[dict]:
-    """The request's tools as ``{name, description, parameters}`` (parameters as JSON text)."""
-    out = []
-    for spec in request.get("tools") or []:
-        inner = spec.get("function") if isinstance(spec, Mapping) else None
-        inner = inner if isinstance(inner, Mapping) else spec
-        if isinstance(inner, Mapping) and isinstance(inner.get("name"), str):
-            params = inner.get("parameters")
-            out.append({
-                "name": inner["name"],
-                "description": inner.get("description") or "",
-                "parameters": orjson.dumps(params if params is not None else {}).decode(),
-            })  # fmt: skip
-    return out
+    """The request's tools as canonical tools (``collect``'s parser); none when they do not
+    parse, so the SLM is then offered no tool it could call."""
+    try:
+        return list(openai_tools(request.get("tools"), "tools"))
+    except BadRecord:
+        return []
 
 
 def _has_media(messages: Any) -> bool:

@@ -173,15 +173,7 @@ class Gateway:
     async def _serve_slm(self, cluster: int, request: dict) -> tuple[Outcome | None, str | None]:
         """The SLM's validated answer, or None and the reason to fall back to the LLM."""
         served = self.deployment.served[cluster]
-        tools = answers.tools_of(request)
-        try:
-            response = await self._backend(served).chat(
-                self._slm_body(served, request), timeout_s=self.options.timeout_ms / 1000
-            )
-            answer = answers.from_message(response["choices"][0]["message"])
-            reason = answers.validate(answer, tools, served.tools)
-        except UpstreamError as exc:
-            reason, answer = exc.reason, None
+        response, answer, reason = await self._ask_slm(served, request)
         self._enqueue(("count", cluster, reason))
         if reason is not None:
             if self.metrics:
@@ -191,6 +183,17 @@ class Gateway:
             self._enqueue(("audit", cluster, request, answer))
         response["model"] = request.get("model") or response.get("model")
         return Outcome(cluster, "slm", response=response), None
+
+    async def _ask_slm(self, served: Served, request: dict) -> tuple:
+        """The SLM's response, its answer, and why it must not be served (None when it may)."""
+        try:
+            response = await self._backend(served).chat(
+                self._slm_body(served, request), timeout_s=self.options.timeout_ms / 1000
+            )
+        except UpstreamError as exc:
+            return None, None, exc.reason
+        answer = answers.from_message(response["choices"][0]["message"])
+        return response, answer, answers.validate(answer, answers.tools_of(request), served.tools)
 
     def _audit_due(self, cluster: int) -> bool:
         """The audit share, with a floor: a quiet cluster is still audited every so often."""
@@ -237,14 +240,8 @@ class Gateway:
         tools = answers.tools_of(request)
         if kind == "shadow":
             llm = answers.from_message(job[3]["choices"][0]["message"])
-            try:
-                response = await self._backend(served).chat(
-                    self._slm_body(served, request), timeout_s=self.options.timeout_ms / 1000
-                )
-                slm = answers.from_message(response["choices"][0]["message"])
-                invalid = answers.validate(slm, tools, served.tools) is not None
-            except UpstreamError:
-                slm, invalid = None, True
+            _, slm, reason = await self._ask_slm(served, request)
+            invalid = reason is not None
         else:  # audit: the SLM answered; ask the LLM what it would have said
             slm, invalid = job[3], False
             try:

@@ -11,11 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import orjson
-
 from slmconvert.clustering.router import TaskRouter
 from slmconvert.errors import InputError
 from slmconvert.gateway.gates import Gate, Step
+from slmconvert.stagedir import read_json_object
 
 RERUN = "re-run from `slmconvert cluster` (and the stages after it)"
 
@@ -52,15 +51,7 @@ class Deployment:
 
 
 def _read(path: Path) -> dict:
-    try:
-        doc = orjson.loads(path.read_bytes())
-    except FileNotFoundError:
-        raise InputError(f"{path}: missing", RERUN) from None
-    except (OSError, orjson.JSONDecodeError):
-        raise InputError(f"{path}: not valid JSON", RERUN) from None
-    if not isinstance(doc, dict):
-        raise InputError(f"{path}: not a JSON object", RERUN)
-    return doc
+    return read_json_object(path, RERUN)
 
 
 def _served(path: Path, entry: dict, gate_doc: dict, tools: dict[int, list[str]]) -> Served:

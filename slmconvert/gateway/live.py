@@ -23,13 +23,6 @@ import orjson
 LIVE = "08_live"
 
 
-def stage(workdir: Path, name: str) -> Path:
-    found = sorted(workdir.glob(f"*_{name}"))
-    if not found:
-        raise SystemExit(f"error: {workdir}: no {name} stage; run `slmconvert run` first")
-    return found[-1]
-
-
 def run(workdir: Path, logs: list[str], min_samples: int | None, rounds: int = 3) -> dict:
     """Serve the held-out calls through the gateway; returns what happened."""
     from slmconvert.gateway.replay import (
@@ -38,13 +31,14 @@ def run(workdir: Path, logs: list[str], min_samples: int | None, rounds: int = 3
         read_records,
         replay,
         request_of,
+        stage_dir,
     )
     from slmconvert.gateway.server import ServeSettings, build, serving, status
 
+    deploy = stage_dir(workdir, "deploy")
     live = workdir / LIVE
     shutil.rmtree(live, ignore_errors=True)
     live.mkdir(parents=True)
-    deploy = stage(workdir, "deploy")
     records = read_records(logs)
     keep = held_out(workdir, "eval")
     calls = [request_of(r) for r in records
@@ -77,8 +71,13 @@ def main() -> None:
     parser.add_argument("--min-samples", type=int, default=None, help="override the rollout's")
     parser.add_argument("--rounds", type=int, default=3, help="days of the held-out traffic")
     args = parser.parse_args()
+    from slmconvert.errors import SlmconvertError
+
     t0 = time.perf_counter()
-    result = run(args.workdir, args.logs, args.min_samples, args.rounds)
+    try:
+        result = run(args.workdir, args.logs, args.min_samples, args.rounds)
+    except SlmconvertError as exc:
+        raise SystemExit(f"error: {exc}") from None
     for day, tally in enumerate(result["rounds"], start=1):
         print(f"day {day}: {tally['sent']:,} calls, arms {tally['arms']}, fallbacks "
               f"{tally['fallbacks']}, latency p50 {tally['latency_ms']['p50']} ms")  # fmt: skip

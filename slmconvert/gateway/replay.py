@@ -126,14 +126,22 @@ def build_replay_llm(records: list[dict]):
                              Route("/v1/models", models, methods=["GET"])])  # fmt: skip
 
 
+def stage_dir(workdir: str | Path, name: str) -> Path:
+    """A recipe work directory's ``NN_<name>`` stage directory (the last, when several)."""
+    found = sorted(Path(workdir).glob(f"*_{name}"))
+    if not found:
+        raise InputError(
+            f"{workdir}: no {name} stage directory (NN_{name}) here", "run `slmconvert run` first"
+        )
+    return found[-1]
+
+
 def held_out(workdir: str | Path, split: str = "eval") -> set[tuple[str, int]]:
     """(file name, line) of the calls a pipeline's cluster stage put in ``split``."""
     from slmconvert.stagedir import open_input
 
-    found = sorted(Path(workdir).glob("*_cluster"))
-    if not found:
-        raise InputError(f"{workdir}: no cluster stage directory (NN_cluster) here")
-    rows = open_input(found[-1]).read_table(columns=["source", "split"]).to_pylist()
+    rows = open_input(stage_dir(workdir, "cluster")).read_table(columns=["source", "split"])
+    rows = rows.to_pylist()
     return {(os.path.basename(r["source"]["file"]), r["source"]["line"])
             for r in rows if r["split"] == split}  # fmt: skip
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import orjson
 
-from slmconvert.gateway.answers import from_message, to_message
+from slmconvert.gateway.answers import to_message
 
 
 class UpstreamError(Exception):
@@ -115,13 +115,19 @@ class TransformersBackend:
         return self._models[name]
 
     def _generate(self, name: str, body: dict) -> dict:
+        from slmconvert.errors import BadRecord
         from slmconvert.evaluation.generate import generate
         from slmconvert.evaluation.toolcalls import parse, parser_for
+        from slmconvert.formats.common import openai_messages
         from slmconvert.gateway.answers import tools_of
         from slmconvert.training.examples import render_prompt
 
         model, tokenizer = self._load(name)
-        record = {"messages": _canonical(body.get("messages") or []), "tools": tools_of(body)}
+        try:  # the same canonical messages collect makes of a logged request
+            messages = openai_messages(body.get("messages") or [], "messages")
+        except BadRecord:
+            raise UpstreamError("unparsable_request") from None
+        record = {"messages": messages, "tools": tools_of(body)}
         entry = self.served[name]
         prompt = render_prompt(tokenizer, record, entry.get("native_tools", True))
         [[out]] = generate(model, tokenizer, [prompt], batch_size=1,
@@ -144,23 +150,6 @@ class TransformersBackend:
                 )
             except TimeoutError:
                 raise UpstreamError("timeout") from None
-
-
-def _canonical(messages: list) -> list[dict]:
-    """OpenAI request messages as canonical ones (text content, tool calls with JSON args)."""
-    out = []
-    for m in messages:
-        content = m.get("content")
-        if isinstance(content, list):
-            content = " ".join(p.get("text") or "" for p in content if isinstance(p, dict))
-        answer = from_message(m) if m.get("tool_calls") else None
-        calls = [
-            {"id": raw.get("id"), "name": c.name, "arguments": orjson.dumps(c.arguments).decode()}
-            for raw, c in zip(m.get("tool_calls") or [], answer.calls if answer else (), strict=False)
-        ]  # fmt: skip
-        out.append({"role": m.get("role"), "content": content, "tool_calls": calls,
-                    "tool_call_id": m.get("tool_call_id"), "name": m.get("name")})  # fmt: skip
-    return out
 
 
 def _completion(model: str, message: dict, tokens: int) -> dict:
