@@ -337,3 +337,19 @@ def test_a_saved_router_assigns_as_the_one_it_was_saved_from(clustered, tmp_path
     assert not list((tmp_path / "copy").rglob("*.pkl"))
     again = TaskRouter.load(tmp_path / "copy").assign(requests)
     assert again.tolist() == router.assign(requests).tolist()
+
+
+def test_a_real_data_flywheel_request_routes_to_the_router_cluster(clustered):
+    """NVIDIA's published Data Flywheel record (no one here wrote it), as it would arrive live."""
+    root = Path(__file__).resolve().parents[2]
+    record = json.loads((root.parent / "shared/reference/flywheel-record.json").read_text())
+    doc = json.loads((clustered / "clusters.json").read_text())
+    [routing] = [c["id"] for c in doc["clusters"] if "HandleOtherTalk" in c["node"]["tools"]]
+    router = TaskRouter.load(clustered / "router")
+
+    with_workload = router.assign(
+        [record["request"]], {"x-slmconvert-workload": record["workload_id"]}
+    )
+    without = router.assign([record["request"]])
+
+    assert with_workload.tolist() == without.tolist() == [routing]
