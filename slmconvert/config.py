@@ -84,6 +84,11 @@ class PiiConfig(StageConfig):
     )
     workers: int = Field(0, ge=0, description="Analyser processes; 0 = one per core.")
     batch_size: int = Field(2_000, gt=0, description="Records scrubbed per batch.")
+    gazetteers: list[Literal["names", "places"]] = Field(
+        ["names", "places"],
+        description="Word lists that find names and places without NER: names (US census "
+        "given names and surnames), places (GeoNames cities, towns and villages).",
+    )
 
     def settings(self):
         """The scrubber's settings (validated again by the pii library)."""
@@ -99,6 +104,7 @@ class PiiConfig(StageConfig):
             seed=self.seed,
             workers=self.workers,
             drop_entities=self.drop_entities,
+            gazetteers=list(self.gazetteers),
         )
 
 

@@ -94,6 +94,7 @@ def pii(
     workers: Annotated[int, setting(P, "workers")] = default(P, "workers"),
     batch_size: Annotated[int, setting(P, "batch_size")] = default(P, "batch_size"),
     seed: Annotated[int, setting(P, "seed")] = default(P, "seed"),
+    gazetteers: Annotated[str, setting(P, "gazetteers", suffix=LIST)] = default(P, "gazetteers"),
     force: Force = False,
 ) -> None:
     """Remove personal data and secrets from every string of every record (Presidio)."""
@@ -115,6 +116,7 @@ def pii(
             "workers": workers,
             "batch_size": batch_size,
             "seed": seed,
+            "gazetteers": split(gazetteers) or [],
         },
     )
     result = stage.run(input, output, config, force=force, progress=RichProgress())

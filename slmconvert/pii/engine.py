@@ -34,7 +34,9 @@ from slmconvert.pii.models import (  # noqa: E402
     find_spacy_model,
 )
 from slmconvert.pii.names import name_recognizer  # noqa: E402
+from slmconvert.pii.payments import payment_recognizer  # noqa: E402
 from slmconvert.pii.phones import phone_shape_recognizer  # noqa: E402
+from slmconvert.pii.places import place_recognizer  # noqa: E402
 from slmconvert.pii.recognizers import (  # noqa: E402
     ADDRESS_ENTITIES,
     SECRET_ENTITIES,
@@ -89,16 +91,19 @@ class EngineInfo:
 def ner_off_gaps(missing: tuple[str, ...]) -> str:
     """What a blank pipeline still misses among ``missing`` (the NER-only types asked for).
 
-    PERSON is only partly missed: the gazetteer recognizer finds names it knows in free text
-    and any capitalised name in a name-keyed JSON value; LOCATION, NRP and ORGANIZATION in
-    free text are missed entirely (street addresses are found by pattern).
+    PERSON and LOCATION are only partly missed: the census name gazetteer finds the names it
+    knows in free text and any capitalised name in a name-keyed JSON value; the GeoNames
+    gazetteer finds cities, towns and villages (street addresses are found by pattern). NRP and
+    ORGANIZATION in free text are missed entirely.
     """
     if not missing:
         return "Missed: nothing requested."
     parts = []
     if "PERSON" in missing:
-        parts.append("PERSON names not in the name gazetteer, outside name-keyed JSON fields")
-    others = [e for e in missing if e != "PERSON"]
+        parts.append("PERSON names not in the census gazetteer, outside name-keyed JSON fields")
+    if "LOCATION" in missing:
+        parts.append("LOCATION other than cities, towns and villages (countries, regions, sites)")
+    others = [e for e in missing if e not in ("PERSON", "LOCATION")]
     if others:
         parts.append(f"{', '.join(others)} in free text (found only by NER)")
     return f"Still missed: {'; '.join(parts)}."
@@ -353,11 +358,15 @@ def _build(settings: PiiSettings) -> Analyzer:
             recognizers.append(rec)
     # Names and addresses without NER; kept with NER on too (they find what a model misses).
     if "PERSON" in wanted:
-        recognizers.append(name_recognizer())
+        recognizers.append(name_recognizer("names" in settings.gazetteers))
+    if "LOCATION" in wanted and "places" in settings.gazetteers:
+        recognizers.append(place_recognizer())
     if wanted & set(ADDRESS_ENTITIES):
         recognizers.append(address_recognizer(requested))
     if "PHONE_NUMBER" in wanted:  # by shape, beside Presidio's validating recognizer
         recognizers.append(phone_shape_recognizer(requested))
+    if wanted & {"CREDIT_CARD", "IBAN_CODE"}:  # beside Presidio's recognizers for both
+        recognizers.append(payment_recognizer(requested))
     if "KEYED_SECRET" in wanted:
         recognizers.append(keyed_secret_recognizer())
     recognizers += secret_recognizers([e for e in requested if e in SECRET_ENTITIES])

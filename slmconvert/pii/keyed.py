@@ -20,8 +20,10 @@ _KEYS = (
 )
 _KEY_WORDS = re.compile(rf"(?i)^(?:[a-z]+ )*(?:{_KEYS})$")
 _PAIR = re.compile(
-    rf"(?i)(?<![A-Za-z0-9])(?:{_KEYS.replace(' ', '[ _-]?')})[\"']?\s*[:=]\s*[\"']?"
-    r"(?P<value>[^\s\"',;}]+)"
+    rf"(?i)(?<![A-Za-z0-9])(?:{_KEYS.replace(' ', '[ _-]?')})[\"']?"
+    r"(?:\s*[:=]\s*|\s+is\s+|\s+was\s+)[\"']?(?P<value>(?!(?:the|a|an|not|now|still|wrong|"
+    r"invalid|incorrect|correct|expired|required|missing|empty|set|reset|changed|too|being|"
+    r"case|in|on|at)\b)[^\s\"',;}]+?)(?=[.]?(?:[\s\"',;}]|$))"
 )
 _CHEAP = re.compile(r"(?i)pass|pwd|secret|key|token|credential")
 

@@ -23,16 +23,19 @@ from functools import lru_cache
 ENTITY = "PHONE_NUMBER"
 SCORE, CONTEXT_SCORE = 0.7, 0.6
 CONTEXT = re.compile(
-    r"(?i)\b(?:phone|tel|telephone|call|calls|mobile|cell|cellphone|whatsapp|fax|sms|text me|"
-    r"reach me|contact number)\b[^0-9\n]{0,24}$"
+    r"(?i)\b(?:phone|tel|telephone|call|calls|callback|call back|mobile|cell|cellphone|whatsapp|"
+    r"fax|sms|text|text me|reach me|contact|contact number|hotline|helpline|dial|ring|telefon|"
+    r"t[ée]l[ée]fono|portable|handy)\b[^0-9\n]{0,24}$"
 )
 EXTENSION = r"(?:\s*(?:x|ext\.?|extension)\s*\d{1,6})?"
 NANP = re.compile(
-    r"(?<![\w.+/-])(?:\+?1[\s.-]?)?(?:\(\d{3}\)\s?|\d{3}[\s.-])\d{3}[\s.-]\d{4}" + EXTENSION
+    r"(?<![\w.+/-])(?:(?:\+|00)?1[\s.-]?)?(?:\(\d{3}\)\s?|\d{3}[\s.-])\d{3}[\s.-]\d{4}" + EXTENSION
     + r"(?![\w.-]*\d)"
 )  # fmt: skip
 INTERNATIONAL = re.compile(r"(?<![\w+])\+\d{1,3}(?:[\s.-]?\(?\d{1,4}\)?){2,5}\d" + EXTENSION)
-LOOSE = re.compile(r"(?<![\w.+/-])\(?\d{2,5}\)?(?:[\s./-]?\d{2,5}){1,4}(?![\w.-]*\d)")
+LOOSE = re.compile(
+    r"(?<![\w.+/-])\(?\d{2,5}\)?(?:[\s./-]{0,2}\d{1,5}){1,5}" + EXTENSION + r"(?![\w.-]*\d)"
+)
 DATE_OR_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}|^\d{1,2}:\d{2}|^\d{2}/\d{2}/\d{4}$")
 MIN_DIGITS, MAX_DIGITS = 7, 15
 
@@ -43,7 +46,8 @@ def _digits(text: str) -> int:
 
 def _plausible(text: str, value: str, start: int) -> bool:
     """Not a date, time, version, IP, amount or part of an identifier."""
-    if not MIN_DIGITS <= _digits(value) <= MAX_DIGITS or DATE_OR_TIME.match(value):
+    number = re.sub(r"\s*(?:x|ext\.?|extension)\s*\d{1,6}$", "", value)
+    if not MIN_DIGITS <= _digits(number) <= MAX_DIGITS or DATE_OR_TIME.match(value):
         return False
     before = text[max(0, start - 1) : start]
     if before in ("$", "€", "£", "#") or (before.isalpha() and before != "x"):

@@ -362,11 +362,12 @@ def _street_ok(m: re.Match, common: frozenset[str]) -> bool:
     """A rare suffix (``Meadow``, ``View``) needs a locality or a street named after a person."""
     if m.group("suffix") in common or m.group("locality"):
         return True
-    from slmconvert.pii.names import common_words, gazetteer
+    from slmconvert.pii.names import everyday, gazetteer
 
-    given, surnames = gazetteer()
-    common = common_words()
-    return any((w in given or w in surnames) and w not in common for w in m.group("words").split())
+    names = gazetteer()
+    return any(
+        (names.given(w) or names.surname(w)) and not everyday(w) for w in m.group("words").split()
+    )
 
 
 _ABBREVIATIONS = frozenset("St Ave Rd Blvd Ln Dr Ct Pl Pkwy Cir Hwy Sq Trl".split())

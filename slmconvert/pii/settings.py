@@ -14,6 +14,8 @@ from slmconvert.pii.recognizers import (
 )
 
 MODES = ("placeholder", "surrogate", "drop")
+GAZETTEERS = ("names", "places")
+"""Word lists that find names and places without NER: census names, GeoNames places."""
 
 NER_ONLY_ENTITIES = ("PERSON", "LOCATION", "NRP", "ORGANIZATION")
 """Entity types that a spaCy NER model finds in free text. A blank pipeline misses LOCATION, NRP
@@ -83,7 +85,9 @@ class PiiSettings:
     - ``spacy_model``: a spaCy package name or path (None = use ``en_core_web_lg/md/sm`` if
       installed, else a blank pipeline with NER off);
     - ``seed``: seeds surrogate fakes; ``workers``: processes for the parallel path (0 = all
-      cores); ``cache_dir``: where the blank spaCy pipeline is saved (None = user cache).
+      cores); ``cache_dir``: where the blank spaCy pipeline is saved (None = user cache);
+    - ``gazetteers``: the word lists used besides patterns and NER (``GAZETTEERS``): ``names``
+      (census given names and surnames) and ``places`` (GeoNames cities, towns and villages).
     """
 
     mode: str = "placeholder"
@@ -96,6 +100,7 @@ class PiiSettings:
     workers: int = 0
     drop_entities: list[str] | None = None
     cache_dir: str | None = None
+    gazetteers: list[str] = field(default_factory=lambda: list(GAZETTEERS))
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
@@ -110,6 +115,15 @@ class PiiSettings:
             raise ConfigError("pii.seed: must be an integer")
         if isinstance(self.workers, bool) or not isinstance(self.workers, int) or self.workers < 0:
             raise ConfigError("pii.workers: must be an integer >= 0 (0 = all cores)")
+        if isinstance(self.gazetteers, str) or not isinstance(self.gazetteers, list | tuple):
+            raise ConfigError("pii.gazetteers: must be a list", f"choices: {', '.join(GAZETTEERS)}")
+        bad = [g for g in self.gazetteers if g not in GAZETTEERS]
+        if bad:
+            raise ConfigError(
+                f"pii.gazetteers: unknown {', '.join(map(str, bad))}",
+                f"choices: {', '.join(GAZETTEERS)}",
+            )
+        self.gazetteers = list(dict.fromkeys(self.gazetteers))
         self.entities = _entity_list("pii.entities", self.entities)
         self.drop_entities = _entity_list("pii.drop_entities", self.drop_entities)
         self.allow_list = list(self.allow_list or [])
