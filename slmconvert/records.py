@@ -124,6 +124,8 @@ def tool(name: Any, description: Any = None, parameters: Any = None) -> dict:
     """Build a canonical tool definition; ``parameters`` is its JSON Schema (object or string)."""
     if not isinstance(name, str) or not name:
         raise BadRecord("tools.name", "missing or not a string")
+    if description is not None and not isinstance(description, str):
+        raise BadRecord("tools.description", "not a string")
     if parameters is None:
         params = '{"properties":{},"type":"object"}'
     else:

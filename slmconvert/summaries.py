@@ -116,7 +116,24 @@ def pii(result: StageResult) -> list:
     totals.add_row("duplicates after scrubbing", f"{counts['duplicates_after_scrub']:,}")
     totals.add_row("records out", f"{counts['records']:,}")
     totals.add_row("NER", "on (" + info.get("spacy_model", "") + ")" if info.get("ner") else "off")
-    return [table, places, totals, *[f"warning: {w}" for w in result.warnings]]
+    return [table, places, totals, _detectors(info), *[f"warning: {w}" for w in result.warnings]]
+
+
+def _detectors(info: dict):
+    """Which detectors ran per entity type, and their recall on the labelled corpus."""
+    source = info.get("measured_with") or {}
+    title = "detectors" + (f" (recall measured by {source.get('by')}, NER off)" if source else "")
+    table = _table(title, "entity type", "detectors", "measured recall")
+    for row in info.get("detectors", []):
+        recall = row.get("measured_recall") or {}
+        shown = ", ".join(
+            f"{k} {v:.2f}" for k, v in recall.items() if k in ("all", "latin", "other") and v == v
+        )
+        names = ", ".join(
+            n.replace("Slmconvert", "").replace("Recognizer", "") for n in row["detectors"]
+        )
+        table.add_row(row["entity"], names, shown or "—")
+    return table
 
 
 def finetune(result: StageResult) -> list:

@@ -55,6 +55,13 @@ PHONE_MIN_DIGITS = 4
 PHONE_CONTEXT = ("phone", "telephone", "tel", "cell", "cellphone", "mobile", "call", "fax", "sms")
 """Presidio's phone context words minus ``number``, which boosted every order number."""
 
+PHONE_REGIONS = ("US", "GB", "DE", "FR", "IL", "IN", "BR")
+"""Presidio's default regions less CA: Canada shares +1 with the US, so a pass for CA finds the
+same numbers again (each region is one full pass of phonenumbers' matcher)."""
+
+PHONE_BASE_SCORE = 0.4
+"""The score of Presidio's phone recognizer before context."""
+
 CONTEXT_BOOST = 0.35
 """Presidio's context boost; a phone written in phone format gets it too (see ``_keep``)."""
 
@@ -63,6 +70,9 @@ _DIGIT = re.compile(r"\d")
 _LETTER = re.compile(r"[^\W\d_]")
 _DIGIT_GROUP = re.compile(r"\d+")
 _DOTTED_QUAD = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")
+_DATE_OR_TIME = re.compile(r"\d{4}-\d{2}-\d{2}|\d{1,2}:\d{2}|\d{1,2}/\d{1,2}/\d{2,4}$")
+_PHONE_CONTEXT_WORD = re.compile(rf"(?i)(?<![\w]){'|'.join(PHONE_CONTEXT)}(?![\w])")
+_PHONE_CANDIDATE = re.compile(r"[+(]?\d[\d \t().\-/]*\d")
 
 Span = tuple[int, int, str]
 """A finding: ``(start, end, entity_type)`` in the analysed text."""
@@ -76,6 +86,8 @@ class EngineInfo:
     model: str
     entities: tuple[str, ...]
     ner_missing: tuple[str, ...]
+    detectors: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    """Each recognizer that runs, by name, with the entity types it reports."""
 
     def describe(self) -> str:
         """One line for logs: model, NER state and what NER-off still misses."""
@@ -166,13 +178,16 @@ class Analyzer:
         self._ner: frozenset[str] = frozenset()
         self._always: frozenset[str] = frozenset()
         self._exact: list[tuple[object, frozenset[str]]] = []
+        self._own: list[tuple[object, frozenset[str]]] = []
         for rec in self.engine.registry.recognizers:
             ents = frozenset(rec.supported_entities) & self.entities
             if not ents:
                 continue
             if callable(getattr(rec, "could_match", None)):
-                # This project's name and address recognizers: an exact, cached check.
+                # This project's recognizers: an exact, cached check; they need no NLP
+                # artifacts and have no context words, so they can also run without Presidio.
                 self._exact.append((rec.could_match, ents))
+                self._own.append((rec, ents))
             elif isinstance(rec, PatternRecognizer) and (
                 type(rec).analyze is PatternRecognizer.analyze or type(rec) is IbanRecognizer
             ):
@@ -190,18 +205,36 @@ class Analyzer:
 
     def possible_entities(self, text: str) -> tuple[str, ...]:
         """Entity types whose recognizer could fire on ``text`` (empty: skip it entirely)."""
+        presidio, own = self._route(text)
+        return tuple(sorted(presidio | own))
+
+    def _route(self, text: str) -> tuple[frozenset[str], frozenset[str]]:
+        """Entity types Presidio's own recognizers, and this project's, could report."""
         found = set(self._always)
         if self._ner and _LETTER.search(text):
             found |= self._ner
-        if self._phone and len(_DIGIT.findall(text)) >= PHONE_MIN_DIGITS:
+        if self._phone and self._phone_could_count(text):
             found |= self._phone
         for compiled, ents in self._patterns:
             if not ents <= found and compiled.search(text):
                 found |= ents
+        own: set[str] = set()
         for could_match, ents in self._exact:
-            if not ents <= found and could_match(text):
-                found |= ents
-        return tuple(sorted(found))
+            if not ents <= own and could_match(text):
+                own |= ents
+        return frozenset(found), frozenset(own)
+
+    def _phone_could_count(self, text: str) -> bool:
+        """Could a finding of Presidio's phone recognizer pass the threshold in ``text``?
+
+        It scores 0.4: below a threshold over 0.4 a finding counts only with a context word
+        nearby or written in a phone format (``_phone_formatted``), so without either in the
+        text the (slow) recognizer is skipped."""
+        if len(_DIGIT.findall(text)) < PHONE_MIN_DIGITS:
+            return False
+        if self.threshold <= PHONE_BASE_SCORE or _PHONE_CONTEXT_WORD.search(text):
+            return True
+        return any(_phone_formatted(m.group()) for m in _PHONE_CANDIDATE.finditer(text))
 
     def analyze_many(
         self, texts: list[str], stats: dict[str, int] | None = None, batch_size: int = 64
@@ -211,10 +244,17 @@ class Analyzer:
         ``stats``, if given, gets ``analysed`` and ``skipped`` (by the pre-filter) added to.
         """
         out: list[tuple[Span, ...]] = [()] * len(texts)
-        todo = [(i, ents) for i, text in enumerate(texts) if (ents := self.possible_entities(text))]
+        todo, direct = [], 0
+        for i, text in enumerate(texts):
+            presidio, own = self._route(text)
+            if presidio:
+                todo.append((i, presidio | own))
+            elif own:  # only this project's recognizers can fire: no spaCy, no context pass
+                out[i] = self._keep(text, self._own_results(text, own))
+                direct += 1
         if stats is not None:
-            stats["analysed"] = stats.get("analysed", 0) + len(todo)
-            stats["skipped"] = stats.get("skipped", 0) + len(texts) - len(todo)
+            stats["analysed"] = stats.get("analysed", 0) + len(todo) + direct
+            stats["skipped"] = stats.get("skipped", 0) + len(texts) - len(todo) - direct
         if not todo:
             return out
         nlp_engine = self.engine.nlp_engine
@@ -232,6 +272,14 @@ class Analyzer:
             )
             out[i] = self._keep(text, results)
         return out
+
+    def _own_results(self, text: str, entities: frozenset[str]) -> list:
+        wanted = list(entities)
+        results = []
+        for rec, ents in self._own:
+            if ents & entities:
+                results += rec.analyze(text, wanted, None)
+        return results
 
     def analyze_text(self, text: str) -> tuple[Span, ...]:
         """Accepted findings in one text (``analyze_many`` for a single string)."""
@@ -265,9 +313,9 @@ class Analyzer:
 
 def _phone_formatted(value: str) -> bool:
     """Written the way people write phones: ``+44 ...``, ``(212) ...``, three digit groups;
-    a dotted quad (``203.0.113.198``) is an IPv4 address, not a phone format."""
+    a dotted quad (``203.0.113.198``) is an IPv4 address, a date or time is not a phone."""
     value = value.strip()
-    if _DOTTED_QUAD.fullmatch(value):
+    if _DOTTED_QUAD.fullmatch(value) or _DATE_OR_TIME.match(value):
         return False
     return value[:1] in ("+", "(") or len(_DIGIT_GROUP.findall(value)) >= 3
 
@@ -353,7 +401,7 @@ def _build(settings: PiiSettings) -> Analyzer:
         if isinstance(rec, SpacyRecognizer) and not ner:
             continue
         if isinstance(rec, PhoneRecognizer):
-            rec = PhoneRecognizer(context=list(PHONE_CONTEXT))
+            rec = PhoneRecognizer(context=list(PHONE_CONTEXT), supported_regions=PHONE_REGIONS)
         if wanted & set(rec.supported_entities):
             recognizers.append(rec)
     # Names and addresses without NER; kept with NER on too (they find what a model misses).
@@ -385,5 +433,9 @@ def _build(settings: PiiSettings) -> Analyzer:
         model=str(model) if model else "blank:en",
         entities=tuple(e for e in requested if e in active),
         ner_missing=() if ner else tuple(e for e in requested if e in NER_ONLY_ENTITIES),
+        detectors=tuple(
+            (rec.name, tuple(e for e in rec.supported_entities if e in wanted))
+            for rec in recognizers
+        ),
     )
     return Analyzer(engine, info, settings)

@@ -29,6 +29,7 @@ def run(
 ) -> StageResult:
     """Scrub the records of a collect stage directory into ``output``."""
     from slmconvert.pii import Scrubber
+    from slmconvert.pii.measured import detector_rows, measured
 
     config = config or PiiConfig()
     progress = progress or NoProgress()
@@ -87,6 +88,9 @@ def run(
             "ner": found["ner"],
             "spacy_model": found["model"],
             "ner_missing": found["ner_missing"],
+            "gazetteers": list(settings.gazetteers),
+            "detectors": detector_rows(scrubber.info.detectors, scrubber.info.entities),
+            "measured_with": measured().get("source"),
             "by_location": found["by_location"],
         }
         if not found["ner"]:
@@ -98,7 +102,8 @@ def ner_off_warning(missing: list[str]) -> str:
     """What running without a spaCy NER model misses, and how to fix it."""
     return (
         "NER is off (no spaCy model installed): pattern and gazetteer recognizers only, so "
-        f"{', '.join(missing) or 'names and places'} can be missed in free text (names outside "
-        "the name gazetteer and name fields, places); install a model with "
+        f"{', '.join(missing) or 'names and places'} can be missed in free text (names neither "
+        "in the census lists nor cued, places other than towns, organisations); install a "
+        "model with "
         "`python -m spacy download en_core_web_lg` (or pass --spacy-model)"
     )
