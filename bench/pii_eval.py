@@ -90,9 +90,10 @@ def report(samples: list, on: Scores, off: Scores) -> dict:
     print(f"\n{'recall by location':<20}" + "".join(f"{loc:>11}" for loc in LOCATIONS))
     for g in GROUPS:
         print(f"{g:<20}" + "".join(f"{_fmt(on.recall(g, None, loc)):>11}" for loc in LOCATIONS))
-    print(f"\n{'secret type':<22}{'n':>5}{'leaks':>7}")
+    print(f"\n{'secret type':<22}{'n':>5}{'recall':>8}{'leaks':>7}")
     for kind in sorted(on.secret_planted):
-        print(f"{kind:<22}{on.secret_planted[kind]:>5}{on.secret_leaked[kind]:>7}")
+        n = on.secret_planted[kind]
+        print(f"{kind:<22}{n:>5}{on.secret_found[kind] / n:>8.3f}{on.secret_leaked[kind]:>7}")
     print(f"\n{'reported entity':<22}{'spans':>7}{'precision':>10} | {'no gaz.':>8}")
     for e in sorted(on.reported, key=lambda e: -on.reported[e]):
         print(
@@ -116,6 +117,7 @@ def report(samples: list, on: Scores, off: Scores) -> dict:
             for g in GROUPS
         },  # fmt: skip
         "leaks": {g: on.leaks(g) for g in GROUPS},
+        "secret_recall": {k: on.secret_found[k] / n for k, n in on.secret_planted.items()},
         "precision": {e: on.precision(e) for e in on.reported},
         "negatives_survived": on.survival(),
     }
@@ -153,7 +155,9 @@ def save_measured(result: dict, args) -> None:
     recall = {
         group: {k: round(v, 3) for k, v in r.items() if k != "no_gazetteers" and v == v}
         for group, r in result["recall"].items()
+        if group != "SECRET"  # each secret type has its own figure
     }
+    recall |= {kind: {"all": round(r, 3)} for kind, r in result["secret_recall"].items()}
     doc = {
         "source": {"by": "bench/pii_eval.py", "samples": args.samples, "seed": args.seed,
                    "date": time.strftime("%Y-%m-%d"), "ner": False},

@@ -13,24 +13,18 @@ from typing import Any
 
 import orjson
 
-from slmconvert.pii.recognizers import SECRET_ENTITIES
-
 MEASURED_FILE = "measured_recall.json"
 
 
 @lru_cache(maxsize=1)
 def measured() -> dict[str, Any]:
-    """The last measurement: ``{"source": ..., "recall": {group: {"latin": r, ...}}}``."""
+    """The last measurement: ``{"source": ..., "recall": {entity: {"all": r, "latin": r,
+    "other": r}}}``; entity types the corpus does not plant have no entry."""
     path = files("slmconvert.pii").joinpath("data", MEASURED_FILE)
     try:
         return orjson.loads(path.read_bytes())
     except FileNotFoundError:  # pragma: no cover - a checkout without the bench result
         return {"source": None, "recall": {}}
-
-
-def group_of(entity: str) -> str:
-    """The measured group an entity type belongs to (every secret type is ``SECRET``)."""
-    return "SECRET" if entity in SECRET_ENTITIES else entity
 
 
 def detector_rows(detectors: tuple[tuple[str, tuple[str, ...]], ...], entities) -> list[dict]:
@@ -45,7 +39,7 @@ def detector_rows(detectors: tuple[tuple[str, tuple[str, ...]], ...], entities) 
             {
                 "entity": entity,
                 "detectors": names,
-                "measured_recall": recall.get(group_of(entity)),
+                "measured_recall": recall.get(entity),
             }
         )
     return rows

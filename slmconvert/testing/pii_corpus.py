@@ -87,7 +87,23 @@ def built_secrets(rng: random.Random) -> dict[str, str]:
         "TWILIO_API_KEY": "SK" + r(_HEX, 32),
         "SENDGRID_API_KEY": "SG." + r(_ALNUM, 22) + "." + r(_ALNUM, 43),
         "KEYED_SECRET": r(string.ascii_lowercase, 6) + rng.choice("!#%&*") + r(_ALNUM, 5),
+        "BEARER_TOKEN": r(_ALNUM, 20) + "9" + r(_ALNUM, 11),
+        "AWS_SECRET_ACCESS_KEY": r(_ALNUM + "/+", 40),
+        "AZURE_STORAGE_KEY": r(_ALNUM + "/+", 86) + "==",
+        "URL_CREDENTIALS": r(_ALNUM, 14),
+        "PRIVATE_KEY": "\n".join(r(_ALNUM + "/+", 64) for _ in range(3)),
     }
+
+
+SECRET_SURROUNDINGS = {
+    "BEARER_TOKEN": "Authorization: Bearer {v}",
+    "AWS_SECRET_ACCESS_KEY": "aws_secret_access_key={v}",
+    "AZURE_STORAGE_KEY": "DefaultEndpointsProtocol=https;AccountName=acme;AccountKey={v};"
+    "EndpointSuffix=core.windows.net",
+    "URL_CREDENTIALS": "postgres://app:{v}@db.internal:5432/prod",
+    "PRIVATE_KEY": "-----BEGIN PRIVATE KEY-----\n{v}\n-----END PRIVATE KEY-----",
+}
+"""Secrets that are secrets by what surrounds them: planted with it, scored on the value."""
 
 
 # -- templates: "{v}" is the planted value -------------------------------------------------------
@@ -339,6 +355,7 @@ def _record(kind: str, value: str, location: str, detail: str, rng: random.Rando
     answer = "Your order is on its way and should arrive on March 14."
     if detail == "KEYED_SECRET":  # a password is a secret only where a key says so
         kind = "KEYED"
+    value = SECRET_SURROUNDINGS.get(detail, "{v}").format(v=value) if kind == "SECRET" else value
     if location == "system":
         system = SYSTEM[kind].format(v=value)
     elif location == "user":

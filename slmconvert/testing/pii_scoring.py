@@ -32,6 +32,7 @@ class Scores:
     found: Counter = field(default_factory=Counter)
     leaked: Counter = field(default_factory=Counter)
     secret_planted: Counter = field(default_factory=Counter)  # secret type
+    secret_found: Counter = field(default_factory=Counter)
     secret_leaked: Counter = field(default_factory=Counter)
     reported: Counter = field(default_factory=Counter)  # entity type reported
     right: Counter = field(default_factory=Counter)
@@ -111,6 +112,8 @@ def score_spans(samples: list[Sample], analyzer, scores: Scores) -> None:
         key = (sample.kind, sample.script, sample.location)
         scores.planted[key] += 1
         scores.found[key] += bool(hit.get(i))
+        if sample.kind == "SECRET":
+            scores.secret_found[sample.detail] += bool(hit.get(i))
 
 
 def score_leaks(samples: list[Sample], scrubbed: list[dict], scores: Scores) -> None:

@@ -132,6 +132,26 @@ def test_scrubbed_records_stay_coherent_and_ordinary_values_survive(collected, t
     assert result.manifest["lineage"][-1]["stage"] == "pii"
 
 
+def test_the_manifest_and_summary_name_each_types_detectors_and_measured_recall(
+    collected, cli, tmp_path
+):
+    result = cli("pii", collected, "-o", tmp_path / "out")
+
+    info = orjson.loads((tmp_path / "out" / "manifest.json").read_bytes())["pii"]
+    rows = {row["entity"]: row for row in info["detectors"]}
+    assert "SlmconvertNameRecognizer" in rows["PERSON"]["detectors"]
+    assert "SlmconvertPlaceRecognizer" in rows["LOCATION"]["detectors"]
+    assert {"PhoneRecognizer", "SlmconvertPhoneShapeRecognizer"} <= set(
+        rows["PHONE_NUMBER"]["detectors"]
+    )
+    assert rows["PERSON"]["measured_recall"]["latin"] >= 0.95
+    assert rows["STRIPE_KEY"]["measured_recall"]["all"] == 1.0
+    assert rows["MAC_ADDRESS"]["measured_recall"] is None  # not in the corpus: not claimed
+    assert info["gazetteers"] == ["names", "places"]
+    assert info["measured_with"]["by"] == "bench/pii_eval.py"
+    assert "measured recall" in result.stdout and "PlaceRecognizer" not in result.stdout
+
+
 def test_ids_are_recomputed_from_scrubbed_content(collected, tmp_path):
     result = pii.run(collected, tmp_path / "out")
     from slmconvert.records import record_id
