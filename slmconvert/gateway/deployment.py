@@ -31,6 +31,8 @@ class Served:
     kind: str
     tool_format: str
     native_tools: bool
+    template: str | None  # the chat-template profile it was trained with (training.templates)
+    parser: str | None  # the eval parser for its output
     tools: frozenset[str]  # every tool the cluster was offered in the logs
     gate: Gate
     metric: str = "tool_call_match"  # the offline gate's metric, which the live gate measures
@@ -71,6 +73,8 @@ def _served(path: Path, entry: dict, gate_doc: dict, tools: dict[int, list[str]]
         kind=entry.get("kind") or "adapter",
         tool_format=training.get("tool_format") or "hermes <tool_call> JSON",
         native_tools=bool(training.get("native_tools", True)),
+        template=training.get("template"),
+        parser=training.get("parser"),
         tools=frozenset(tools.get(cid, [])),
         gate=Gate(steps, float(entry["gate"]["threshold"])),
         metric=entry["gate"].get("metric") or "tool_call_match",

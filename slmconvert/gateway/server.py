@@ -65,7 +65,8 @@ def _slm_backends(dep, settings: ServeSettings) -> dict:
     if settings.slm_backend == "transformers":
         served = [
             {"lora_name": s.lora_name, "model": s.model, "base": s.base, "adapter": s.adapter,
-             "kind": s.kind, "tool_format": s.tool_format, "native_tools": s.native_tools}
+             "kind": s.kind, "tool_format": s.tool_format, "native_tools": s.native_tools,
+             "template": s.template, "parser": s.parser}
             for s in dep.served.values()
         ]  # fmt: skip
         return {"*": TransformersBackend(dep.path, served)}

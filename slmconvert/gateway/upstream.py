@@ -117,10 +117,11 @@ class TransformersBackend:
     def _generate(self, name: str, body: dict) -> dict:
         from slmconvert.errors import BadRecord
         from slmconvert.evaluation.generate import generate
-        from slmconvert.evaluation.toolcalls import parse, parser_for
+        from slmconvert.evaluation.toolcalls import parse
         from slmconvert.formats.common import openai_messages
         from slmconvert.gateway.answers import tools_of
-        from slmconvert.training.examples import render_prompt
+        from slmconvert.training.examples import Skip, TemplateFailure, render_prompt
+        from slmconvert.training.templates import profile_of
 
         model, tokenizer = self._load(name)
         try:  # the same canonical messages collect makes of a logged request
@@ -129,11 +130,14 @@ class TransformersBackend:
             raise UpstreamError("unparsable_request") from None
         record = {"messages": messages, "tools": tools_of(body)}
         entry = self.served[name]
-        prompt = render_prompt(tokenizer, record, entry.get("native_tools", True))
+        profile = profile_of(entry, tokenizer)
+        try:
+            prompt = render_prompt(tokenizer, record, profile)
+        except (Skip, TemplateFailure):
+            raise UpstreamError("template") from None
         [[out]] = generate(model, tokenizer, [prompt], batch_size=1,
                            max_new_tokens=body.get("max_tokens") or self.max_new_tokens)  # fmt: skip
-        native = entry.get("native_tools", True)
-        answer = parse(out.text, parser_for(entry.get("tool_format")) if native else "hermes")
+        answer = parse(out.text, entry.get("parser") or profile.parser)
         if not answer.valid:
             raise UpstreamError("garbage")
         ids = [f"call_{i}" for i in range(len(answer.calls))]

@@ -16,13 +16,14 @@ import orjson
 
 from slmconvert import evaluation as ev
 from slmconvert.config import EvalConfig
-from slmconvert.errors import InputError
+from slmconvert.errors import InputError, StageError
 from slmconvert.evaluation.generate import generate
 from slmconvert.evaluation.similarity import SIMILARITY_MODEL, Similarity
 from slmconvert.progress import Progress, StepCounter
 from slmconvert.stagedir import StageInput, StageOutput, StageResult, open_input
 from slmconvert.training import examples as ex
 from slmconvert.training.models import ModelRef, load_model, load_tokenizer
+from slmconvert.training.templates import profile_of
 
 COLUMNS = ["messages", "tools", "response", "cluster_id", "split"]
 FORWARD = ("clusters.json", "selection.json", "finetune.json", "centroids.npy", "router")
@@ -87,15 +88,35 @@ def _score_model(model, tokenizer, rows, prompts, refs, fmt, config, similarity,
     return metrics, scg, [g[0].text for g in greedy]
 
 
+def _prompts(tokenizer, rows: list[dict], profile, model: str, log, cid) -> tuple[list, list]:
+    """The rows the template can hold and their prompts; a template error names the record."""
+    kept, prompts, skipped = [], [], 0
+    for row in rows:
+        try:
+            prompts.append(ex.render_prompt(tokenizer, row, profile))
+        except ex.Skip:
+            skipped += 1
+            continue
+        except ex.TemplateFailure as exc:
+            src = row.get("source") or {}
+            raise StageError(
+                f"model {model}: its chat template failed on {src.get('file')}:"
+                f"{src.get('line')} ({exc})"
+            ) from None
+        kept.append(row)
+    if skipped and log:
+        log(f"cluster {cid}: {skipped} held-out calls skipped for the {profile.name} template")
+    return kept, prompts
+
+
 def _evaluate(entry, rows, upstream: Path, config, similarity, progress, log) -> dict:
     cid = entry["id"]
     adapter = (upstream / entry["path"]).resolve()
     ref_model = ModelRef(entry["model"], entry["base"], entry.get("tool_format") or "")
-    native = entry.get("native_tools", True)
-    # templates without tools were trained on the Hermes fallback (training/examples.py)
-    fmt = ev.parser_for(ref_model.tool_format) if native else "hermes"
     tokenizer = load_tokenizer(ModelRef(entry["model"], str(adapter)))
-    prompts = [ex.render_prompt(tokenizer, r, native) for r in rows]
+    profile = profile_of(entry, tokenizer)
+    fmt = entry.get("parser") or profile.parser
+    rows, prompts = _prompts(tokenizer, rows, profile, entry["model"], log, cid)
     refs = [ev.reference_answer(r["response"]) for r in rows]
 
     def note(phase: str):

@@ -14,16 +14,18 @@ checkpoint. OUT holds the records, ``clusters.json``, ``selection.json``, ``cent
 from __future__ import annotations
 
 import shutil
+from collections import Counter
 from pathlib import Path
 
 import orjson
 
 from slmconvert.config import FinetuneConfig
-from slmconvert.errors import InputError
+from slmconvert.errors import InputError, StageError
 from slmconvert.progress import Progress, StepCounter
 from slmconvert.stagedir import StageInput, StageOutput, StageResult, hash_json, open_input
 from slmconvert.training import examples as ex
 from slmconvert.training.models import ModelRef, load_tokenizer, resolve
+from slmconvert.training.templates import profile_for
 from slmconvert.training.trainer import pick_method, train
 
 NOISE = -1
@@ -85,6 +87,32 @@ def _finished(path: Path, wanted: str) -> dict | None:
     return info if info.get("config_hash") == wanted else None
 
 
+def _encode_all(tokenizer, rows: list[dict], config: FinetuneConfig, profile, ref):
+    """Encoded examples, and how many were truncated, dropped (too long) and skipped (the
+    template cannot hold them, by reason). A template error names the model and the record."""
+    encoded, truncated, dropped, skipped = [], 0, 0, Counter()
+    for row in rows:
+        try:
+            e = ex.encode(tokenizer, row, config.max_seq_len, config.overflow, profile)
+        except ex.Skip as why:
+            skipped[str(why)] += 1
+            continue
+        except ex.TemplateFailure as exc:
+            src = row.get("source") or {}
+            raise StageError(
+                f"model {ref.name}: its chat template failed on {src.get('file')}:"
+                f"{src.get('line')} ({exc})",
+                f"the {profile.name} template profile does not fit this template; "
+                "report it with the model id",
+            ) from None
+        if e is None:
+            dropped += 1
+            continue
+        truncated += e.truncated
+        encoded.append(e)
+    return encoded, truncated, dropped, skipped
+
+
 def _train_one(
     item: dict,
     rows: list[dict],
@@ -112,17 +140,13 @@ def _train_one(
     (cluster_work / "config_hash").write_text(wanted)
 
     tokenizer = load_tokenizer(ref)
-    native = ex.template_renders_tools(tokenizer)
-    encoded, truncated, dropped = [], 0, 0
-    for row in rows:
-        e = ex.encode(tokenizer, row, config.max_seq_len, config.overflow, native)
-        if e is None:
-            dropped += 1
-            continue
-        truncated += e.truncated
-        encoded.append(e)
+    profile = profile_for(tokenizer)
+    encoded, truncated, dropped, skipped = _encode_all(tokenizer, rows, config, profile, ref)
     if log and (truncated or dropped):
         log(f"cluster {cid}: {truncated} examples truncated, {dropped} dropped (--max-seq-len)")
+    if log and skipped:
+        log(f"cluster {cid}: {sum(skipped.values())} records skipped for the {profile.name} "
+            f"template: {'; '.join(f'{n} {why}' for why, n in skipped.items())}")  # fmt: skip
 
     def report(step: int, total: int, loss: float | None) -> None:
         counter(f"finetune cluster {cid}", step, total)
@@ -135,7 +159,9 @@ def _train_one(
         "model": ref.name,
         "base": ref.base,
         "tool_format": ref.tool_format,
-        "native_tools": native,
+        "template": profile.name,
+        "parser": profile.parser,
+        "native_tools": profile.tools != "text",
         "method": method,
         "kind": "model" if method == "full" else "adapter",
         "path": f"adapters/{cid}",
@@ -143,6 +169,7 @@ def _train_one(
         "hyperparameters": config.model_dump(mode="json", exclude=UNHASHED | {"model"}),
         "examples": len(encoded),
         "overflow": {"truncated": truncated, "dropped": dropped, "policy": config.overflow},
+        "skipped": dict(skipped),
         "steps": result.steps,
         "epochs": result.epochs,
         "loss": result.loss,

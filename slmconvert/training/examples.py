@@ -1,8 +1,10 @@
 """Canonical records as chat-template conversations, and as token ids with answer-only labels.
 
 A record's prompt (``messages``, ``tools``) and answer (``response``) are rendered with the
-model's own chat template. Templates that do not render tools get the fallback format below,
-which is also what `eval` parses for them:
+model's own chat template, shaped for its family first (``templates.TemplateProfile``:
+tools in the system message, one call per turn, 9-character ids, thinking off, ...).
+Templates that do not render tools get the fallback format below, which is also what `eval`
+parses for them:
 
 * the tool definitions go into the system message, one JSON object per line inside
   ``<tools></tools>``, after the line ``# Tools``;
@@ -20,6 +22,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import orjson
+
+from slmconvert.training import shaping
+from slmconvert.training.shaping import Skip  # noqa: F401 - raised from here for callers
+from slmconvert.training.templates import PROFILES, TemplateProfile, profile_for, template_text
 
 IGNORE = -100
 FALLBACK_HEADER = "# Tools\nYou may call these functions. Definitions, one per line:\n<tools>\n"
@@ -47,39 +53,52 @@ def _parameters(text: str | None):
 
 
 def template_renders_tools(tokenizer) -> bool:
-    """Whether the tokenizer's chat template renders tool definitions."""
-    template = tokenizer.chat_template or ""
-    if isinstance(template, dict):
-        template = " ".join(template.values())
-    return "tools" in template
+    """Whether the tokenizer's chat template takes tool definitions (its family's profile)."""
+    return profile_for(tokenizer).tools != "text"
 
 
 def has_generation_markers(tokenizer) -> bool:
     """Whether the chat template marks assistant text with ``{% generation %}``."""
-    template = tokenizer.chat_template or ""
+    template = template_text(tokenizer)
     return "generation" in template and "endgeneration" in template
 
 
+class TemplateFailure(Exception):
+    """The chat template raised on a record (its message is the template's own text)."""
+
+
+def _call_body(call: dict) -> dict:
+    return {"name": call["name"], "arguments": _arguments(call["arguments"])}
+
+
 def _call_text(call: dict) -> str:
-    args = _arguments(call["arguments"])
-    body = {"name": call["name"], "arguments": args if isinstance(args, dict) else args}
-    return "<tool_call>\n" + orjson.dumps(body).decode() + "\n</tool_call>"
+    return "<tool_call>\n" + orjson.dumps(_call_body(call)).decode() + "\n</tool_call>"
 
 
-def _message(msg: dict, native_tools: bool) -> dict:
+def _calls_text(content: str | None, calls: list[dict], fmt: str) -> str:
+    """Calls written into an assistant turn's text: Phi-4-mini's one ``<|tool_call|>`` list,
+    else one Hermes ``<tool_call>`` block per call."""
+    if fmt == "phi4":
+        listed = "<|tool_call|>" + orjson.dumps([_call_body(c) for c in calls]).decode()
+        parts = [listed + "<|/tool_call|>"]
+    else:
+        parts = [_call_text(c) for c in calls]
+    return "\n".join(([content] if content else []) + parts)
+
+
+def _message(msg: dict, profile: TemplateProfile) -> dict:
     role, content = msg["role"], msg.get("content")
     calls = msg.get("tool_calls") or []
-    if not native_tools:
-        if role == "tool":
+    if profile.calls != "native":
+        if role == "tool" and profile.tools == "text":
             return {
                 "role": "user",
                 "content": f"<tool_response>\n{content or ''}\n</tool_response>",
             }
         if calls:
-            parts = ([content] if content else []) + [_call_text(c) for c in calls]
-            return {"role": role, "content": "\n".join(parts)}
+            return {"role": role, "content": _calls_text(content, calls, profile.calls)}
         return {"role": role, "content": content or ""}
-    out: dict = {"role": role, "content": content}
+    out: dict = {"role": role, "content": content or ""}
     if calls:
         out["tool_calls"] = [
             {
@@ -94,8 +113,6 @@ def _message(msg: dict, native_tools: bool) -> dict:
             out["tool_call_id"] = msg["tool_call_id"]
         if msg.get("name"):
             out["name"] = msg["name"]
-    if out["content"] is None and not calls:
-        out["content"] = ""
     return out
 
 
@@ -110,34 +127,67 @@ def _tool(spec: dict) -> dict:
     }
 
 
-def conversation(record: dict, native_tools: bool = True) -> tuple[list[dict], list[dict] | None]:
-    """The record's prompt as chat messages and its tools, in the chat-template shape."""
-    messages = [_message(m, native_tools) for m in record["messages"]]
+def conversation(
+    record: dict, profile: TemplateProfile | str | bool | None = None
+) -> tuple[list[dict], list[dict] | None, dict]:
+    """The record's prompt as chat messages, tools and template kwargs, shaped for the
+    template family ``profile`` (a profile or its name; ``True``/``None`` = Hermes, ``False``
+    = the text fallback). Raises ``Skip`` when the template cannot hold the record."""
+    profile = _as_profile(profile)
+    history = shaping.adapt(record["messages"], record.get("response"), profile)
+    messages = [_message(m, profile) for m in history]
+    if profile.alternate:
+        messages = shaping.merge_runs(messages)
+        shaping.check_alternation(messages)
     tools = [_tool(t) for t in (record.get("tools") or [])] or None
-    if tools and not native_tools:
+    kwargs = dict(profile.kwargs)
+    if tools and profile.tools == "text":
         block = "\n".join(orjson.dumps(t["function"]).decode() for t in tools)
-        text = FALLBACK_HEADER + block + FALLBACK_FOOTER
-        if messages and messages[0]["role"] == "system":
-            messages[0] = {"role": "system", "content": f"{messages[0]['content']}\n\n{text}"}
-        else:
-            messages.insert(0, {"role": "system", "content": text})
+        messages = shaping.with_system(messages, FALLBACK_HEADER + block + FALLBACK_FOOTER)
         tools = None
-    return messages, tools
+    elif tools and profile.tools == "system_field":
+        messages = shaping.with_system(messages, "")
+        functions = [t["function"] for t in tools]
+        messages[0] = {**messages[0], "tools": orjson.dumps(functions).decode()}
+        tools = None
+    elif tools and profile.tools == "xml_tools":
+        kwargs["xml_tools"], tools = tools, None
+    if profile.system_suffix:
+        messages = shaping.with_system(messages, profile.system_suffix)
+    return messages, tools, kwargs
 
 
-def answer(record: dict, native_tools: bool = True) -> dict:
-    """The record's logged response as an assistant chat message."""
-    return _message({**record["response"], "role": "assistant"}, native_tools)
+def answer(record: dict, profile: TemplateProfile | str | bool | None = None) -> dict:
+    """The record's logged response as an assistant chat message for ``profile``."""
+    profile = _as_profile(profile)
+    response = shaping.adapt_answer(record["response"], record["messages"], profile)
+    return _message({**response, "role": "assistant"}, profile)
 
 
-def render_prompt(tokenizer, record: dict, native_tools: bool | None = None) -> str:
-    """The prompt text the model sees, ending where its answer starts."""
-    if native_tools is None:
-        native_tools = template_renders_tools(tokenizer)
-    messages, tools = conversation(record, native_tools)
-    return tokenizer.apply_chat_template(
-        messages, tools=tools, add_generation_prompt=True, tokenize=False
-    )
+def _as_profile(profile) -> TemplateProfile:
+    if isinstance(profile, TemplateProfile):
+        return profile
+    if profile is False:
+        return PROFILES["text"]
+    if profile is None or profile is True:
+        return PROFILES["hermes"]
+    return PROFILES[profile]
+
+
+def _apply(tokenizer, messages, tools, kwargs, **options):
+    try:
+        return tokenizer.apply_chat_template(messages, tools=tools, **kwargs, **options)
+    except Exception as exc:  # jinja2 TemplateError, or a TypeError inside the template
+        raise TemplateFailure(f"{type(exc).__name__}: {str(exc)[:120]}") from None
+
+
+def render_prompt(tokenizer, record: dict, profile=None) -> str:
+    """The prompt text the model sees, ending where its answer starts (``profile`` as in
+    ``conversation``; None: the tokenizer's own family)."""
+    if profile is None:
+        profile = profile_for(tokenizer)
+    messages, tools, kwargs = conversation(record, profile)
+    return _apply(tokenizer, messages, tools, kwargs, add_generation_prompt=True, tokenize=False)
 
 
 @dataclass
@@ -150,29 +200,27 @@ class Encoded:
 
 
 def encode(
-    tokenizer, record: dict, max_len: int, overflow: str = "drop", native_tools: bool | None = None
+    tokenizer, record: dict, max_len: int, overflow: str = "drop", profile=None
 ) -> Encoded | None:
-    """Tokenise a record for training; ``None`` when it is over ``max_len`` and must be dropped."""
-    if native_tools is None:
-        native_tools = template_renders_tools(tokenizer)
-    messages, tools = conversation(record, native_tools)
-    full_messages = [*messages, answer(record, native_tools)]
-    prompt = tokenizer.apply_chat_template(
-        messages, tools=tools, add_generation_prompt=True, tokenize=False
-    )
-    full = tokenizer.apply_chat_template(full_messages, tools=tools, tokenize=False)
+    """Tokenise a record for training; ``None`` when it is over ``max_len`` and must be dropped.
+
+    Raises ``Skip`` when the family's template cannot hold the record, ``TemplateFailure``
+    when the template raises."""
+    if profile is None:
+        profile = profile_for(tokenizer)
+    messages, tools, kwargs = conversation(record, profile)
+    full_messages = [*messages, answer(record, profile)]
+    prompt = _apply(tokenizer, messages, tools, kwargs, add_generation_prompt=True, tokenize=False)
+    full = _apply(tokenizer, full_messages, tools, kwargs, tokenize=False)
     start = len(prompt) if full.startswith(prompt) else _common_prefix(prompt, full)
     enc = tokenizer(full, add_special_tokens=False, return_offsets_mapping=True)
     ids, offsets = enc["input_ids"], enc["offset_mapping"]
     keep = [s >= start and e > s for s, e in offsets]
     if has_generation_markers(tokenizer):
-        marked = tokenizer.apply_chat_template(
-            full_messages,
-            tools=tools,
-            tokenize=True,
-            return_dict=True,
-            return_assistant_tokens_mask=True,
-        )["assistant_masks"]
+        marked = _apply(
+            tokenizer, full_messages, tools, kwargs,
+            tokenize=True, return_dict=True, return_assistant_tokens_mask=True,
+        )["assistant_masks"]  # fmt: skip
         if len(marked) == len(ids):
             keep = [k and bool(m) for k, m in zip(keep, marked, strict=True)]
     labels = [i if k else IGNORE for i, k in zip(ids, keep, strict=True)]

@@ -150,6 +150,13 @@ def test_phi4_and_nemotron_wrap_a_json_list():
     assert ev.parse("<TOOLCALL>[{]</TOOLCALL>", "nemotron").kind == "invalid"
 
 
+def test_phi4_calls_without_their_closing_tag_still_count_when_complete():
+    unclosed = '<|tool_call|>[{"name": "get_time", "arguments": {"city": "Lyon"}}]<|end|>'
+    assert ev.parse(unclosed, "phi4").calls == (Call("get_time", {"city": "Lyon"}),)
+    cut = '<|tool_call|>[{"name": "get_time", "arguments": {"city": "Ly'
+    assert ev.parse(cut, "phi4").kind == "invalid"  # a cut-off body is still invalid
+
+
 def test_every_catalog_tool_format_maps_to_a_parser():
     models = yaml.safe_load(CATALOG.read_text())["models"]
     formats = {m["tool_format"] for m in models if m.get("tool_format")}

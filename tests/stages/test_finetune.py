@@ -59,11 +59,17 @@ class InterruptAt:
         pass
 
 
+TUNED = {"max_train": 4}
+
+
 @pytest.fixture(scope="module")
 def tuned(example_stages, small_tiny_model, tmp_path_factory):
     routing, _ = cluster_ids(example_stages["select"])
     out = tmp_path_factory.mktemp("finetune") / "out"
-    return finetune.run(example_stages["select"], out, config_for(small_tiny_model, [routing]))
+    # 4 examples in batches of 2: 8 steps are 4 passes over the same two batches, so the loss
+    # compares like with like (16 examples would give 8 different batches, 8 different losses)
+    config = config_for(small_tiny_model, [routing], **TUNED)
+    return finetune.run(example_stages["select"], out, config)
 
 
 def test_lora_training_lowers_the_loss_and_records_how_it_went(tuned):
@@ -73,8 +79,8 @@ def test_lora_training_lowers_the_loss_and_records_how_it_went(tuned):
 
     assert entry["method"] == "lora" and entry["kind"] == "adapter"
     assert entry["steps"] == 8 and len(losses) == 8
-    assert sum(losses[-3:]) / 3 < sum(losses[:3]) / 3
-    assert entry["examples"] == 16 and entry["tokens_per_s"] > 0 and entry["peak_memory_mb"] > 0
+    assert sum(losses[-2:]) / 2 < sum(losses[:2]) / 2  # the last pass against the first
+    assert entry["examples"] == 4 and entry["tokens_per_s"] > 0 and entry["peak_memory_mb"] > 0
     assert tuned.counts["clusters_trained"] == 1
     assert (tuned.output / "selection.json").exists() and (tuned.output / "centroids.npy").exists()
 
@@ -130,7 +136,7 @@ def test_a_rerun_with_the_same_settings_reuses_every_adapter(
 ):
     routing, _ = cluster_ids(example_stages["select"])
     again = finetune.run(
-        example_stages["select"], tuned.output, config_for(small_tiny_model, [routing]),
+        example_stages["select"], tuned.output, config_for(small_tiny_model, [routing], **TUNED),
         force=True,
     )  # fmt: skip
     assert again.counts["clusters_reused"] == 1 and again.counts["clusters_trained"] == 0

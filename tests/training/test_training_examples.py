@@ -88,7 +88,7 @@ def test_the_prompt_eval_renders_is_the_training_example_up_to_the_answer(tokeni
 
 def test_templates_without_tools_get_the_documented_fallback_and_eval_parses_it(tokenizer):
     record = routing_call()
-    encoded = encode(tokenizer, record, max_len=2048, native_tools=False)
+    encoded = encode(tokenizer, record, max_len=2048, profile="text")
     text = tokenizer.decode(encoded.input_ids)
 
     assert "# Tools" in text and '"name":"ToOrderStatusAssistant"' in text
