@@ -371,6 +371,11 @@ class EvalConfig(StageConfig):
     )
     baseline: bool = Field(True, description="Also score the base model without the adapter.")
     threads: int = Field(0, ge=0, description="CPU threads for torch (0 = all cores).")
+    engine: Literal["transformers", "vllm"] = Field(
+        "transformers",
+        description="transformers (batched, on the GPU when there is one) or vllm (offline "
+        "LLM with the adapter as LoRA; needs vllm installed and CUDA).",
+    )
 
 
 class DeployConfig(StageConfig):

@@ -101,6 +101,7 @@ def eval_(
     ),
     baseline: Annotated[bool, setting(E, "baseline")] = default(E, "baseline"),
     threads: Annotated[int, setting(E, "threads")] = default(E, "threads"),
+    engine: Annotated[str, setting(E, "engine")] = default(E, "engine"),
     seed: Annotated[int, setting(E, "seed")] = default(E, "seed"),
     force: Force = False,
 ) -> None:

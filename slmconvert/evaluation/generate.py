@@ -9,11 +9,28 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Generated:
-    """One generated answer: its text (up to the end-of-turn token), token count, latency."""
+    """One generated answer: its text (up to the end-of-turn token), token count, latency.
+
+    ``latency_ms`` is the time from the batch's start to this answer's last token, generated
+    in a batch of ``batch_size`` prompts (what a caller of a batching server sees)."""
 
     text: str
     tokens: int
     latency_ms: float
+    batch_size: int = 1
+
+
+def _step_clock():
+    """A logits processor that notes the time of every decoding step (it changes nothing)."""
+    import time as _time
+
+    times: list[float] = []
+
+    def clock(input_ids, scores):
+        times.append(_time.perf_counter())
+        return scores
+
+    return clock, times
 
 
 def _stop_ids(model, tokenizer) -> set[int]:
@@ -39,11 +56,12 @@ def generate(
     seed: int = 0,
     progress: Callable[[int, int], None] | None = None,
 ) -> list[list[Generated]]:
-    """``samples`` answers per prompt (greedy when 1), in prompt order.
+    """``samples`` answers per prompt (greedy when 1), in prompt order, on the model's device.
 
-    Latency is the batch's wall time, which is what a caller of a batched server sees.
+    Each answer's latency runs to its own last token within its batch (``Generated``).
     """
     import torch
+    from transformers import LogitsProcessorList
 
     tokenizer.padding_side = "left"
     stop = _stop_ids(model, tokenizer)
@@ -58,6 +76,8 @@ def generate(
     for start in range(0, len(prompts), batch_size):
         batch = prompts[start : start + batch_size]
         enc = tokenizer(batch, return_tensors="pt", padding=True, add_special_tokens=False)
+        enc = enc.to(model.device)
+        clock, times = _step_clock()
         t0 = time.perf_counter()
         with torch.inference_mode():
             ids = model.generate(
@@ -65,16 +85,19 @@ def generate(
                 max_new_tokens=max_new_tokens,
                 num_return_sequences=samples,
                 pad_token_id=tokenizer.pad_token_id,
+                logits_processor=LogitsProcessorList([clock]),
                 **sampling,
             )
-        elapsed = (time.perf_counter() - t0) * 1000
+        done = time.perf_counter()
         new = ids[:, enc["input_ids"].shape[1] :].tolist()
         for i in range(len(batch)):
             answers = []
             for row in new[i * samples : (i + 1) * samples]:
                 cut = next((n for n, t in enumerate(row) if t in stop), len(row))
                 text = tokenizer.decode(row[:cut], skip_special_tokens=False)
-                answers.append(Generated(text, min(cut + 1, len(row)), round(elapsed, 1)))
+                last = times[cut] if cut < len(times) else done  # the step that ended it
+                latency = round((last - t0) * 1000, 1)
+                answers.append(Generated(text, min(cut + 1, len(row)), latency, len(batch)))
             out.append(answers)
         if progress:
             progress(min(start + batch_size, len(prompts)), len(prompts))

@@ -106,12 +106,12 @@ class TransformersBackend:
 
     def _load(self, name: str):
         if name not in self._models:
-            from slmconvert.training.models import ModelRef, load_adapted
+            from slmconvert.training.models import ModelRef, device, load_adapted
 
             entry = self.served[name]
             ref = ModelRef(entry.get("model") or name, entry["base"], entry.get("tool_format", ""))
             adapter = self.deploy_dir / entry["adapter"]
-            self._models[name] = load_adapted(ref, adapter, entry["kind"])
+            self._models[name] = load_adapted(ref, adapter, entry["kind"], on=device())
         return self._models[name]
 
     def _generate(self, name: str, body: dict) -> dict:

@@ -17,12 +17,12 @@ import orjson
 from slmconvert import evaluation as ev
 from slmconvert.config import EvalConfig
 from slmconvert.errors import InputError, StageError
-from slmconvert.evaluation.generate import generate
+from slmconvert.evaluation.engines import transformers_engine, vllm_engine
 from slmconvert.evaluation.similarity import SIMILARITY_MODEL, Similarity
 from slmconvert.progress import Progress, StepCounter
 from slmconvert.stagedir import StageInput, StageOutput, StageResult, open_input
 from slmconvert.training import examples as ex
-from slmconvert.training.models import ModelRef, load_model, load_tokenizer
+from slmconvert.training.models import ModelRef, device, load_model, load_tokenizer
 from slmconvert.training.templates import profile_of
 
 COLUMNS = ["messages", "tools", "response", "cluster_id", "split"]
@@ -48,23 +48,39 @@ def _held_out(stage: StageInput) -> dict[int, list[dict]]:
     return by_cluster
 
 
+def _engines(entry: dict, ref_model: ModelRef, adapter: Path, tokenizer, config):
+    """Makers of the base model's and the tuned model's engines (``evaluation.engines``)."""
+    if config.engine == "vllm":
+        rank = int((entry.get("hyperparameters") or {}).get("lora_r") or 16)
+        if entry["kind"] == "model":
+            return (lambda: vllm_engine(entry["base"], None, config),
+                    lambda: vllm_engine(str(adapter), None, config))  # fmt: skip
+        return (lambda: vllm_engine(entry["base"], None, config, rank),
+                lambda: vllm_engine(entry["base"], adapter, config, rank))  # fmt: skip
+    loaded: dict = {}
+
+    def base():
+        loaded["base"] = load_model(ref_model, on=device())
+        return transformers_engine(loaded["base"], tokenizer, config)
+
+    def tuned():
+        model = loaded.get("base") or load_model(ref_model, on=device())
+        return transformers_engine(_load_tuned(model, entry, adapter), tokenizer, config)
+
+    return base, tuned
+
+
 def _load_tuned(base_model, entry: dict, adapter: Path):
     if entry["kind"] == "model":
-        from transformers import AutoModelForCausalLM
-
-        return AutoModelForCausalLM.from_pretrained(adapter)
+        return load_model(ModelRef(entry["model"], str(adapter)), on=device())
     from peft import PeftModel
 
     return PeftModel.from_pretrained(base_model, adapter)
 
 
-def _score_model(model, tokenizer, rows, prompts, refs, fmt, config, similarity, note):
+def _score_model(engine, rows, prompts, refs, fmt, config, similarity, note):
     """METRICS for greedy answers and, with samples > 1, for the SCG vote; plus the answers."""
-    greedy = generate(
-        model, tokenizer, prompts, batch_size=config.batch_size,
-        max_new_tokens=config.max_new_tokens, seed=config.seed,
-        progress=lambda d, t: note("greedy", d, t),
-    )  # fmt: skip
+    greedy = engine(prompts, 1, lambda d, t: note("greedy", d, t))
     answers = [ev.parse(g[0].text, fmt) for g in greedy]
     tools = [r["tools"] or [] for r in rows]
     similarity.prime(_texts(answers) + _texts(refs))
@@ -74,12 +90,9 @@ def _score_model(model, tokenizer, rows, prompts, refs, fmt, config, similarity,
     )  # fmt: skip
     scg = None
     if config.samples > 1:
-        sampled = generate(
-            model, tokenizer, prompts, batch_size=config.batch_size,
-            max_new_tokens=config.max_new_tokens, samples=config.samples,
-            temperature=config.temperature, top_p=config.top_p, seed=config.seed,
-            progress=lambda d, t: note(f"{config.samples} samples", d, t),
-        )  # fmt: skip
+        sampled = engine(
+            prompts, config.samples, lambda d, t: note(f"{config.samples} samples", d, t)
+        )
         voted = [ev.vote([ev.parse(s.text, fmt) for s in group]) for group in sampled]
         similarity.prime(_texts(voted))
         scg = ev.score(
@@ -125,16 +138,15 @@ def _evaluate(entry, rows, upstream: Path, config, similarity, progress, log) ->
 
         return inner
 
-    base = load_model(ref_model)
+    base_engine, tuned_engine = _engines(entry, ref_model, adapter, tokenizer, config)
     before = scg_before = None
     texts_before: list[str] = []
     if config.baseline:
         before, scg_before, texts_before = _score_model(
-            base, tokenizer, rows, prompts, refs, fmt, config, similarity, note("base")
+            base_engine(), rows, prompts, refs, fmt, config, similarity, note("base")
         )
-    tuned = _load_tuned(base, entry, adapter)
     after, scg_after, texts_after = _score_model(
-        tuned, tokenizer, rows, prompts, refs, fmt, config, similarity, note("tuned")
+        tuned_engine(), rows, prompts, refs, fmt, config, similarity, note("tuned")
     )
     if log:
         log(f"cluster {cid}: scored {len(rows)} held-out calls")
@@ -157,6 +169,9 @@ def _evaluate(entry, rows, upstream: Path, config, similarity, progress, log) ->
         "adapter": str(adapter),
         "kind": entry["kind"],
         "tool_format": fmt,
+        "template": profile.name,
+        "device": "vllm" if config.engine == "vllm" else device(),
+        "latency_batch_size": config.batch_size,  # latency_ms is per call within such a batch
         "records": len(rows),
         "answer_kinds": kinds,
         "before": before,

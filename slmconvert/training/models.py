@@ -116,12 +116,33 @@ def load_tokenizer(ref: ModelRef):
     return tok
 
 
-def load_model(ref: ModelRef, *, quantize_4bit: bool = False, dtype=None):
-    """The causal LM; ``quantize_4bit`` loads it as NF4 with double quantisation (CUDA)."""
+def device() -> str:
+    """Where models run: ``cuda`` when a GPU is visible, else ``cpu``."""
     import torch
+
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+def compute_dtype(on: str | None = None):
+    """The dtype to compute in: bf16 on GPUs that support it, fp16 on older GPUs, fp32 on CPU
+    (a real checkpoint's bf16 weights would otherwise stay bf16 there, slow and lossy)."""
+    import torch
+
+    on = on or device()
+    if on == "cpu":
+        return torch.float32
+    return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+
+
+def load_model(ref: ModelRef, *, quantize_4bit: bool = False, dtype=None, on: str | None = None):
+    """The causal LM; ``quantize_4bit`` loads it as NF4 with double quantisation (CUDA).
+
+    ``on`` is ``cpu`` or ``cuda`` (default: CPU, as training on CPU needs; eval passes
+    ``device()``); ``dtype`` defaults to ``compute_dtype`` there."""
     from transformers import AutoModelForCausalLM
 
     kwargs: dict = {}
+    on = "cuda" if quantize_4bit else on or "cpu"
     if quantize_4bit:
         try:
             from transformers import BitsAndBytesConfig
@@ -131,12 +152,11 @@ def load_model(ref: ModelRef, *, quantize_4bit: bool = False, dtype=None):
             load_in_4bit=True,
             bnb_4bit_quant_type="nf4",
             bnb_4bit_use_double_quant=True,
-            bnb_4bit_compute_dtype=torch.bfloat16,
+            bnb_4bit_compute_dtype=compute_dtype("cuda"),
         )
+    kwargs["dtype"] = dtype if dtype is not None else compute_dtype(on)
+    if on == "cuda":
         kwargs["device_map"] = {"": 0}
-        kwargs["dtype"] = torch.bfloat16
-    elif dtype is not None:
-        kwargs["dtype"] = dtype
     try:
         return AutoModelForCausalLM.from_pretrained(ref.base, **kwargs)
     except OSError as exc:
@@ -145,7 +165,7 @@ def load_model(ref: ModelRef, *, quantize_4bit: bool = False, dtype=None):
         raise StageError(f"model {ref.name}: cannot be loaded ({type(exc).__name__})") from None
 
 
-def load_adapted(ref: ModelRef, adapter: Path, kind: str):
+def load_adapted(ref: ModelRef, adapter: Path, kind: str, on: str | None = None):
     """A fine-tuned model ready to generate, and its tokenizer.
 
     ``kind`` is ``model`` for a full fine-tune saved whole at ``adapter``, else ``adapter``: the
@@ -153,7 +173,7 @@ def load_adapted(ref: ModelRef, adapter: Path, kind: str):
     """
     tokenizer = load_tokenizer(ModelRef(ref.name, str(adapter), ref.tool_format))
     if kind == "model":
-        return load_model(ModelRef(ref.name, str(adapter), ref.tool_format)), tokenizer
+        return load_model(ModelRef(ref.name, str(adapter), ref.tool_format), on=on), tokenizer
     from peft import PeftModel
 
-    return PeftModel.from_pretrained(load_model(ref), str(adapter)), tokenizer
+    return PeftModel.from_pretrained(load_model(ref, on=on), str(adapter)), tokenizer

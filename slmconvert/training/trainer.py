@@ -138,7 +138,7 @@ def train(
     torch.set_num_threads(config.threads or os.cpu_count() or 1)
     torch.manual_seed(config.seed)
     tokenizer = tokenizer or load_tokenizer(ref)
-    model = load_model(ref, quantize_4bit=method == "qlora")
+    model = load_model(ref, quantize_4bit=method == "qlora", on="cuda" if cuda else "cpu")
     model = _wrap(model, method, config)
     data = Dataset.from_dict(
         {"input_ids": [e.input_ids for e in examples], "labels": [e.labels for e in examples]}
@@ -166,6 +166,7 @@ def train(
         data_seed=config.seed,
         max_length=config.max_seq_len,
         bf16=cuda and torch.cuda.is_bf16_supported(),
+        fp16=cuda and not torch.cuda.is_bf16_supported(),  # older GPUs: fp16 mixed precision
         use_cpu=not cuda,
         gradient_checkpointing=method == "qlora",
         optim="paged_adamw_8bit" if method == "qlora" else "adamw_torch",
