@@ -256,9 +256,18 @@ class SelectConfig(StageConfig):
     gpu_memory_gb: float | None = Field(
         None,
         gt=0,
-        description="Reject models whose estimated QLoRA training memory (batch 1, the cluster's "
-        "p95 length) exceeds this many GB.",
+        description="Reject models whose estimated QLoRA training memory (at --train-batch-size, "
+        "--train-seq-len and --lora-r) exceeds this many GB.",
     )
+    train_seq_len: int = Field(
+        2048,
+        gt=0,
+        description="Sequence length training pads or cuts to: finetune's --max-seq-len.",
+    )
+    train_batch_size: int = Field(
+        8, gt=0, description="Examples per training step: finetune's --batch-size."
+    )
+    lora_r: int = Field(16, gt=0, description="LoRA rank: finetune's --lora-r.")
     licenses: list[str] | None = Field(
         None, description="Allowed licence ids, e.g. apache-2.0,mit; other models are rejected."
     )

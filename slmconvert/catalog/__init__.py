@@ -55,6 +55,14 @@ class ModelSpec(BaseModel):
     hidden_size: int = Field(gt=0, description="Model width (config hidden_size).")
     num_layers: int = Field(gt=0, description="Decoder layers (config num_hidden_layers).")
     vocab_size: int | None = Field(None, gt=0, description="Tokenizer vocabulary size.")
+    num_key_value_heads: int | None = Field(None, gt=0, description="KV heads (GQA).")
+    head_dim: int | None = Field(None, gt=0, description="Dimension per attention head.")
+    attention_layers: int | None = Field(
+        None, gt=0, description="Layers with attention (KV cache), for hybrids; default all."
+    )
+    tie_word_embeddings: bool | None = Field(
+        None, description="Whether lm_head shares the embedding matrix (unknown: untied)."
+    )
     benchmarks: dict[str, float] = Field(
         default_factory=dict, description="Published scores from the card, in percent."
     )
@@ -79,11 +87,22 @@ class ModelSpec(BaseModel):
         """Memory to serve with 4-bit weights (slmconvert.catalog.memory.inference_4bit_gb)."""
         return memory.inference_4bit_gb(self.params_b)
 
-    def train_gb(self, seq_len: int) -> float:
-        """QLoRA training memory at batch 1 and ``seq_len`` tokens."""
-        return memory.qlora_train_gb(
-            self.params_b, self.hidden_size, self.num_layers, seq_len, self.vocab_size
-        )
+    @property
+    def shape(self) -> memory.Shape:
+        """The fields the memory formulas read."""
+        return memory.Shape(
+            self.params_b, self.hidden_size, self.num_layers, self.vocab_size,
+            self.num_key_value_heads, self.head_dim, self.attention_layers,
+            self.tie_word_embeddings,
+        )  # fmt: skip
+
+    def train_gb(self, setup: memory.TrainSetup | None = None) -> float:
+        """Fine-tuning memory the way ``setup`` trains (default: finetune's QLoRA defaults)."""
+        return memory.train_gb(self.shape, setup or memory.TrainSetup())
+
+    def serving_gb(self, tokens: int, sequences: int = 8) -> float:
+        """bf16 serving memory with the KV cache of ``sequences`` calls of ``tokens``."""
+        return memory.serving_bf16_gb(self.shape, tokens, sequences)
 
     def serving_cost(self, serving: Serving) -> float:
         """Self-hosted USD per million tokens: the override, else the stated formula."""

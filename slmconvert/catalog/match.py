@@ -43,20 +43,31 @@ def rejections(
         if not spec.supports_language(lang):
             out.append(f"card does not list '{lang}' ({req['languages'][lang]:.0%} of prompts)")
     if config.gpu_memory_gb is not None:
-        seq = min(need, spec.context_length)
-        gb = spec.train_gb(seq)
+        setup = train_setup(config, spec)
+        seq = setup.seq_len
+        gb = spec.train_gb(setup)
         if gb > config.gpu_memory_gb:
             out.append(
-                f"QLoRA training needs ~{gb:.1f} GB at {seq:,} tokens > --gpu-memory-gb "
+                f"QLoRA training needs ~{gb:.1f} GB at batch {setup.micro_batch} x {seq:,} "
+                "tokens > --gpu-memory-gb "
                 f"{config.gpu_memory_gb:g}"
             )
     return out
 
 
+def train_setup(config: SelectConfig, spec: ModelSpec) -> memory.TrainSetup:
+    """How finetune will train ``spec``: QLoRA at select's copy of finetune's settings, the
+    sequence length capped by the model's context."""
+    return memory.TrainSetup(
+        method="qlora", micro_batch=config.train_batch_size,
+        seq_len=min(config.train_seq_len, spec.context_length), rank=config.lora_r,
+    )  # fmt: skip
+
+
 def candidate(spec: ModelSpec, req: dict, config: SelectConfig, serving: Serving) -> dict:
     """A model that meets the needs: why, and its memory and serving-cost estimates."""
     need = max(req["context_tokens"]["p95"], 1)
-    seq = min(need, spec.context_length)
+    setup = train_setup(config, spec)
     floor = req["complexity"]["suggested_min_params_b"]
     reasons = [f"{spec.params_b:g}B parameters"]
     reasons.append(
@@ -77,6 +88,11 @@ def candidate(spec: ModelSpec, req: dict, config: SelectConfig, serving: Serving
         )
     if req["context_tokens"]["max"] > spec.context_length:
         notes.append("the longest records exceed its context and would be cut")
+    if need > setup.seq_len:
+        notes.append(
+            f"p95 length {need:,} > training sequence length {setup.seq_len:,}: longer "
+            "examples are dropped or cut (finetune --overflow)"
+        )
     return {
         "model": spec.name,
         "hub_id": spec.hub_id,
@@ -87,9 +103,10 @@ def candidate(spec: ModelSpec, req: dict, config: SelectConfig, serving: Serving
         "tool_calling": spec.tool_calling,
         "tool_format": spec.tool_format,
         "benchmarks": spec.benchmarks,
-        "train_memory_gb": round(spec.train_gb(seq), 2),
-        "train_seq_len": seq,
-        "inference_bf16_gb": round(spec.inference_bf16_gb, 2),
+        "train_memory_gb": round(spec.train_gb(setup), 2),
+        "train_seq_len": setup.seq_len,
+        "train_batch_size": setup.micro_batch,
+        "inference_bf16_gb": round(spec.serving_gb(need), 2),
         "inference_4bit_gb": round(spec.inference_4bit_gb, 2),
         "serving_usd_per_mtok": round(spec.serving_cost(serving), 4),
         "below_suggested_size": spec.params_b < floor,
@@ -173,12 +190,15 @@ def assumptions(cat: Catalog) -> dict:
     """The formulas and serving assumptions behind the estimates, for selection.json."""
     return {
         "tokens": "usage.input_tokens/output_tokens, else ceil(characters / 4)",
-        "inference_bf16_gb": "params_b x 2 bytes x 1.2",
+        "inference_bf16_gb": (
+            "(params_b x 2 + KV cache of 8 calls at the cluster's p95: 2 x attention layers x "
+            "kv heads x head_dim x 2 B x tokens) x 1.1; params_b x 2 x 1.2 without KV fields"
+        ),
         "inference_4bit_gb": "params_b x 0.5 bytes x 1.2 + 0.5 GB",
         "train_memory_gb": (
-            f"QLoRA rank {memory.LORA_RANK}, batch 1, gradient checkpointing, seq = cluster p95: "
-            "params_b x 0.5 + 20 x rank x hidden x layers x 16 B + seq x hidden x "
-            "(2 x layers + 34) B + seq x vocab x 6 B + 1.0 GB"
+            "QLoRA at --train-batch-size b, --train-seq-len s, --lora-r r, gradient "
+            "checkpointing: (params_b - embeddings) x 0.5 + embeddings x 4 + 20 x r x hidden x "
+            "layers x 16 B + b x s x hidden x 2 x (layers + 17) B + b x s x vocab x 10 B + 1.0 GB"
         ),
         "serving_usd_per_mtok": (
             "gpu_hour_usd / (min(tokens_per_second_1b / params_b, max_tokens_per_second) "

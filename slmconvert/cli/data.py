@@ -201,6 +201,11 @@ def select(
     include_test_models: Annotated[bool, setting(S, "include_test_models")] = default(
         S, "include_test_models"
     ),
+    train_seq_len: Annotated[int, setting(S, "train_seq_len")] = default(S, "train_seq_len"),
+    train_batch_size: Annotated[int, setting(S, "train_batch_size")] = default(
+        S, "train_batch_size"
+    ),
+    lora_r: Annotated[int, setting(S, "lora_r")] = default(S, "lora_r"),
     seed: Annotated[int, setting(S, "seed")] = default(S, "seed"),
     allow_unscrubbed: Annotated[bool, setting(S, "allow_unscrubbed")] = default(
         S, "allow_unscrubbed"
@@ -223,6 +228,9 @@ def select(
             "top_k": top_k,
             "min_records": min_records,
             "include_test_models": include_test_models,
+            "train_seq_len": train_seq_len,
+            "train_batch_size": train_batch_size,
+            "lora_r": lora_r,
             "seed": seed,
             "allow_unscrubbed": allow_unscrubbed,
         },

@@ -295,7 +295,7 @@ def run(
             orjson.dumps(selection, option=orjson.OPT_INDENT_2)
         )
         out.copy_forward(stage, ("clusters.json", "centroids.npy", "router"), records=False)
-        _tally(out, entries, stats, unassigned)
+        _tally(out, entries, stats, unassigned, config.train_seq_len)
     return StageResult(out.out, out.manifest)
 
 
@@ -303,7 +303,9 @@ def _id_order(cid: int) -> tuple:
     return (cid == NOISE, cid)
 
 
-def _tally(out: StageOutput, entries: list[dict], stats: dict, unassigned: int) -> None:
+def _tally(
+    out: StageOutput, entries: list[dict], stats: dict, unassigned: int, train_seq_len: int
+) -> None:
     real = [e for e in entries if e["id"] != NOISE]
     chosen = [e for e in real if e["decision"] == "specialise"]
     records = sum(s.records for s in stats.values())
@@ -320,3 +322,10 @@ def _tally(out: StageOutput, entries: list[dict], stats: dict, unassigned: int) 
         out.warnings.append(f"{unassigned} records have no cluster_id; treated as noise")
     if any(e["requirements"]["tokens_estimated"] for e in entries):
         out.warnings.append("some token counts are estimated as ceil(characters / 4)")
+    long = [e["id"] for e in chosen if e["requirements"]["context_tokens"]["p95"] > train_seq_len]
+    if long:
+        out.warnings.append(
+            f"clusters {', '.join(map(str, long))}: p95 length exceeds --train-seq-len "
+            f"{train_seq_len:,}; finetune drops or cuts the longer examples (--max-seq-len, "
+            "--overflow)"
+        )

@@ -9,7 +9,7 @@ import orjson
 import pytest
 
 from slmconvert import catalog
-from slmconvert.catalog import match
+from slmconvert.catalog import match, memory
 from slmconvert.config import SelectConfig
 from slmconvert.errors import ConfigError, InputError
 from slmconvert.records import message, new_record, tool, tool_call
@@ -215,19 +215,26 @@ def test_licence_allow_list_filters(clustered, tmp_path):
 
 
 def test_memory_budget_filters_on_estimated_training_memory(clustered, tmp_path):
-    _, by_id = run(clustered, tmp_path, gpu_memory_gb=4.0, top_k=20)
+    _, by_id = run(
+        clustered, tmp_path, gpu_memory_gb=4.0, top_k=20, train_batch_size=1, train_seq_len=512
+    )
     models = {spec.name: spec for spec in catalog.load().models}
 
     for entry in by_id.values():
         for cand in entry["candidates"]:
             assert cand["train_memory_gb"] <= 4.0
-            expected = models[cand["model"]].train_gb(cand["train_seq_len"])
+            assert (cand["train_batch_size"], cand["train_seq_len"]) == (1, 512)
+            setup = memory.TrainSetup(micro_batch=1, seq_len=512)
+            expected = models[cand["model"]].train_gb(setup)
             assert cand["train_memory_gb"] == pytest.approx(expected, abs=0.01)
     rejected = {r["model"]: r["reasons"] for r in by_id[0]["rejected"]}
     assert any("--gpu-memory-gb 4" in r for r in rejected["Llama-3.1-8B-Instruct"])
     assert "Qwen3-0.6B" in names(by_id[0]["candidates"])
-    assert by_id[1]["decision"] == "stays_on_llm"  # 40k-token sequences do not fit in 4 GB
-    assert by_id[1]["reason"] == "no catalog model meets every need and constraint (see rejected)"
+    # 40k-token calls are trained at 512 tokens: they fit, and every candidate says what is lost
+    assert all("training sequence length 512" in " ".join(c["notes"])
+               for c in by_id[1]["candidates"])  # fmt: skip
+    manifest = orjson.loads((tmp_path / "select" / "manifest.json").read_bytes())
+    assert any("exceeds --train-seq-len 512" in w for w in manifest["warnings"])
 
 
 def test_max_params_filters(clustered, tmp_path):
@@ -396,3 +403,12 @@ def test_complex_clusters_rank_models_below_the_suggested_size_last():
     assert names(below) == ["Qwen3-0.6B", "Llama-3.2-1B-Instruct", "Qwen3-1.7B"]
     assert ranked[-len(below) :] == below
     assert "below the 3B suggested for complex clusters" in below[0]["notes"][0]
+
+
+def test_select_sizes_training_the_way_finetune_trains_by_default():
+    from slmconvert.config import FinetuneConfig
+
+    select_defaults, finetune_defaults = SelectConfig(), FinetuneConfig()
+    assert select_defaults.train_seq_len == finetune_defaults.max_seq_len
+    assert select_defaults.train_batch_size == finetune_defaults.batch_size
+    assert select_defaults.lora_r == finetune_defaults.lora_r
