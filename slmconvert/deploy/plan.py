@@ -10,6 +10,7 @@ from slmconvert.config import DeployConfig
 from slmconvert.deploy import gate, savings, serve
 from slmconvert.deploy.rollout import VERSION
 from slmconvert.errors import ConfigError
+from slmconvert.training.templates import PROFILES
 
 
 @dataclass
@@ -30,6 +31,7 @@ class Plan:
     doc: dict
     served: list[serve.Served] = field(default_factory=list)
     copies: dict[int, Path] = field(default_factory=dict)
+    templates: dict[str, str] = field(default_factory=dict)  # serve/templates/... -> text
     warnings: list[str] = field(default_factory=list)
 
 
@@ -213,10 +215,25 @@ def _promote(entry: dict, result: dict, trained: dict, config: DeployConfig, pla
     rank = serve.adapter_rank(source, hyper.get("lora_r") or hyper.get("r"))
     # eval's parser name is what the adapter was scored in (finetune may not use native tools)
     tool_format = result.get("tool_format") or trained.get("tool_format")
+    text = serve.trained_template(source)
+    template = f"serve/templates/cluster-{cid}.jinja" if text else None
+    if text:
+        plan.templates[template] = text
+    profile = PROFILES.get(trained.get("template") or "")
+    thinking_off = bool(profile and "enable_thinking" in profile.kwargs)
     plan.served.append(
         serve.Served(
-            cid, name, entry["base"], relative, entry["kind"], rank, tool_calls, tool_format
-        )
+            cid,
+            name,
+            entry["base"],
+            relative,
+            entry["kind"],
+            rank,
+            tool_calls,
+            tool_format,
+            template,
+            thinking_off,
+        )  # fmt: skip
     )
     plan.copies[cid] = source
 

@@ -18,15 +18,20 @@ import yaml
 
 FIRST_PORT = 8000
 LLM_GROUP = "llm"
-# vLLM's accepted --max-lora-rank values (vllm/config/lora.py MaxLoRARanks)
-VLLM_RANKS = (1, 8, 16, 32, 64, 128, 256, 320, 512)
-# slmconvert's tool-call parser (slmconvert.evaluation) -> vLLM --tool-call-parser
+# --max-lora-rank values every vLLM release since 0.4 accepts (vllm/config/lora.py; newer ones
+# also take 1, 320 and 512)
+VLLM_RANKS = (8, 16, 32, 64, 128, 256)
+# slmconvert's tool-call parser (slmconvert.evaluation) -> vLLM --tool-call-parser. Phi-4-mini
+# has none: vLLM's phi4_mini_json reads "functools[...]", not the <|tool_call|> the model
+# writes; Nemotron's needs the plugin shipped in its model repository.
 VLLM_PARSERS = {
     "hermes": "hermes",
     "llama3": "llama3_json",
     "mistral": "mistral",
-    "phi4": "phi4_mini_json",
+    "nemotron": "nemotron_json",
 }
+PLUGIN_PARSERS = {"nemotron_json": "NEMOTRON_TOOL_PARSER_PLUGIN"}
+"""Parsers that need ``--tool-parser-plugin``: the environment variable holding its path."""
 
 
 @dataclass(frozen=True)
@@ -41,6 +46,8 @@ class Served:
     rank: int | None = None
     tool_calls: bool = False
     tool_format: str | None = None
+    chat_template: str | None = None  # the template it was trained with, relative path
+    thinking_off: bool = False  # its template takes enable_thinking (Qwen3, SmolLM3)
 
 
 def lora_name(cluster_id: int, version: str = "v1") -> str:
@@ -68,6 +75,19 @@ def adapter_rank(adapter_dir: Path, default: int | None = None) -> int | None:
     return max(ranks) if ranks else default
 
 
+def trained_template(adapter_dir: Path) -> str | None:
+    """The chat template saved with an adapter's tokenizer (what it was trained with)."""
+    jinja = adapter_dir / "chat_template.jinja"
+    if jinja.is_file():
+        return jinja.read_text(encoding="utf-8")
+    try:
+        config = orjson.loads((adapter_dir / "tokenizer_config.json").read_bytes())
+    except (OSError, orjson.JSONDecodeError):
+        return None
+    template = config.get("chat_template")
+    return template if isinstance(template, str) and template else None
+
+
 def tool_parser(tool_format: str | None) -> str | None:
     """vLLM's ``--tool-call-parser`` for a tool format or parser name (None when unknown)."""
     from slmconvert.evaluation.toolcalls import parser_for
@@ -75,26 +95,33 @@ def tool_parser(tool_format: str | None) -> str | None:
     return VLLM_PARSERS.get(parser_for(tool_format, default=None) or "")
 
 
-def _tool_flags(members: list[Served]) -> tuple[str, str | None]:
+def _tool_flags(members: list[Served]) -> tuple[list[str], str | None]:
     """The flags that make vLLM return OpenAI tool_calls, or a comment when none are known."""
     calling = [m for m in members if m.tool_calls]
     if not calling:
-        return "", None
+        return [], None
     parser = tool_parser(calling[0].tool_format)
     if parser is None:
-        return (
-            "",
-            f"# set --enable-auto-tool-choice --tool-call-parser for {calling[0].tool_format}",
+        return [], (
+            f"# no vLLM tool parser reads {calling[0].tool_format}: tool calls come back as "
+            "text, which `slmconvert serve` parses"
         )
-    return f" --enable-auto-tool-choice --tool-call-parser {parser}", None
+    flags = ["--enable-auto-tool-choice", "--tool-call-parser", parser]
+    if parser in PLUGIN_PARSERS:
+        var = PLUGIN_PARSERS[parser]
+        flags += [
+            "--tool-parser-plugin",
+            f'"${{{var}:?set {var} to the path of the parser plugin}}"',
+        ]
+    return flags, None
 
 
 def vllm_rank(rank: int) -> int:
-    """The smallest --max-lora-rank vLLM accepts that holds ``rank``."""
+    """The smallest --max-lora-rank every vLLM accepts that holds ``rank``."""
     for allowed in VLLM_RANKS:
         if allowed >= rank:
             return allowed
-    return rank
+    raise ValueError(f"LoRA rank {rank} is above {VLLM_RANKS[-1]}, the largest vLLM accepts")
 
 
 def _servers(served: list[Served]) -> list[tuple[int, str, list[Served]]]:
@@ -117,43 +144,72 @@ def api_bases(served: list[Served], host: str = "localhost") -> dict[int, str]:
     }
 
 
+_SCRIPT_HEAD = """#!/usr/bin/env bash
+# Written by `slmconvert deploy`: serves the promoted clusters with vLLM, one server per base
+# model (multi-LoRA), on consecutive ports from 8000, from the deploy directory.
+# Needs `pip install vllm` and NVIDIA GPUs. Settings (environment):
+#   SLMCONVERT_VLLM_HOST  address to listen on (default 127.0.0.1)
+#   SLMCONVERT_GPUS       GPUs to use (default: all that nvidia-smi lists). With a GPU per
+#                         server each gets its own; with fewer, all share GPU 0 and each takes
+#                         an equal part of --gpu-memory-utilization 0.9
+# The first server to exit stops the others and the script, with its exit status.
+set -euo pipefail
+set -m  # each server in a process group of its own, so stopping one stops its workers
+cd "$(dirname "$0")/.."
+HOST="${SLMCONVERT_VLLM_HOST:-127.0.0.1}"
+GPUS="${SLMCONVERT_GPUS:-$(nvidia-smi -L 2>/dev/null | wc -l)}"
+SERVERS=%(servers)d
+if [ "$GPUS" -lt 1 ]; then echo "vllm.sh: no GPU found (set SLMCONVERT_GPUS)" >&2; exit 1; fi
+if [ "$GPUS" -ge "$SERVERS" ]; then SHARE=0.9; else SHARE=$(awk "BEGIN {printf \\"%%.2f\\", 0.9 / $SERVERS}"); fi
+gpu() { if [ "$GPUS" -ge "$SERVERS" ]; then echo "$1"; else echo 0; fi; }
+pids=()
+stop() { for pid in "${pids[@]}"; do kill -- "-$pid" 2>/dev/null || true; done; }
+trap stop EXIT
+"""
+
+_SCRIPT_TAIL = """
+status=0
+wait -n || status=$?
+echo "vllm.sh: a vLLM server exited (status $status); stopping the others" >&2
+exit "$status"
+"""
+
+
+def _server_args(port: int, model: str, members: list[Served]) -> list[str]:
+    args = [shlex.quote(model), "--host", '"$HOST"', "--port", str(port)]
+    args += ["--gpu-memory-utilization", '"$SHARE"']
+    first = members[0]
+    if first.chat_template:
+        args += ["--chat-template", shlex.quote(first.chat_template)]
+    if first.thinking_off:
+        args += ["--default-chat-template-kwargs", shlex.quote('{"enable_thinking": false}')]
+    if first.kind == "adapter":
+        rank = vllm_rank(max(m.rank or 16 for m in members))
+        args += ["--enable-lora", "--max-loras", str(len(members)), "--max-lora-rank", str(rank)]
+        args += ["--lora-modules", *(shlex.quote(f"{m.lora_name}={m.path}") for m in members)]
+    else:
+        args += ["--served-model-name", shlex.quote(first.lora_name)]
+    return args
+
+
 def vllm_script(served: list[Served]) -> str:
-    """``serve/vllm.sh``: one ``vllm serve`` per server, run from the deploy directory."""
-    lines = [
-        "#!/usr/bin/env bash",
-        "# Written by `slmconvert deploy`: serves the promoted clusters with vLLM, one server",
-        "# per base model (multi-LoRA), on consecutive ports from 8000. Paths are relative to",
-        "# the deploy directory. Needs `pip install vllm` and a GPU.",
-        "set -euo pipefail",
-        'cd "$(dirname "$0")/.."',
-        "",
-    ]
+    """``serve/vllm.sh``: one ``vllm serve`` per server, each on its own GPU (or an equal
+    memory share of one), failing fast; run from the deploy directory."""
     servers = _servers(served)
     if not servers:
-        lines.append("echo 'no cluster passed its gate; nothing to serve' >&2")
-        return "\n".join(lines) + "\n"
-    for port, model, members in servers:
-        ids = ", ".join(str(m.cluster_id) for m in members)
-        lines.append(f"# clusters {ids}")
+        return "#!/usr/bin/env bash\necho 'no cluster passed its gate; nothing to serve' >&2\n"
+    lines = [_SCRIPT_HEAD % {"servers": len(servers)}]
+    for index, (port, model, members) in enumerate(servers):
+        lines.append(f"# clusters {', '.join(str(m.cluster_id) for m in members)}")
         tools, note = _tool_flags(members)
         if note:
             lines.append(note)
-        if members[0].kind == "adapter":
-            rank = vllm_rank(max(m.rank or 16 for m in members))
-            modules = " ".join(shlex.quote(f"{m.lora_name}={m.path}") for m in members)
-            lines.append(
-                f"vllm serve {shlex.quote(model)} --port {port}{tools} --enable-lora "
-                f"--max-loras {len(members)} --max-lora-rank {rank} \\\n"
-                f"  --lora-modules {modules} &"
-            )
-        else:
-            name = shlex.quote(members[0].lora_name)
-            lines.append(
-                f"vllm serve {shlex.quote(model)} --port {port}{tools} --served-model-name {name} &"
-            )
+        args = _server_args(port, model, members) + tools
+        lines.append(f'CUDA_VISIBLE_DEVICES="$(gpu {index})" vllm serve \\')
+        lines.append("  " + " ".join(args) + " &")
+        lines.append("pids+=($!)")
         lines.append("")
-    lines.append("wait")
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines) + _SCRIPT_TAIL
 
 
 _LITELLM_HEADER = """\

@@ -163,6 +163,9 @@ def _write(out: StageOutput, stage: StageInput, plan, router: Path, config: Depl
     (out.path / "rollout.yaml").write_text(rollout.to_yaml(plan.doc), encoding="utf-8")
     serve_dir = out.path / "serve"
     serve_dir.mkdir()
+    for relative, text in plan.templates.items():
+        (out.path / relative).parent.mkdir(parents=True, exist_ok=True)
+        (out.path / relative).write_text(text, encoding="utf-8")
     script = serve_dir / "vllm.sh"
     script.write_text(serve.vllm_script(plan.served), encoding="utf-8")
     script.chmod(0o755)

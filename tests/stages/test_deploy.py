@@ -17,6 +17,7 @@ import orjson
 import pytest
 import yaml
 from deploy_world import wilson_low, write_eval_dir
+from vllm_args import commands, vllm_arguments
 
 from slmconvert import catalog
 from slmconvert.clustering.router import TaskRouter
@@ -216,14 +217,16 @@ def test_vllm_script_serves_each_promoted_adapter_per_base(evaluated, tmp_path):
 
     script = (result.output / "serve" / "vllm.sh").read_text()
     assert result.output.joinpath("serve/vllm.sh").stat().st_mode & stat.S_IXUSR
-    commands = [line for line in script.splitlines() if line.startswith("vllm serve")]
-    assert len(commands) == 2  # Qwen3-0.6B (clusters 0, 2) and Qwen3-1.7B (cluster 3)
-    qwen = "\n".join(script.split("vllm serve Qwen/Qwen3-0.6B")[1:]).split("&")[0]
-    assert "--lora-modules cluster-0@v1=adapters/0 cluster-2@v1=adapters/2" in qwen
-    assert "--max-lora-rank 16" in qwen and "--enable-lora" in qwen
-    assert "--enable-auto-tool-choice --tool-call-parser hermes" in qwen  # cluster 0 calls tools
-    text_only = script.split("vllm serve Qwen/Qwen3-1.7B")[1].split("&")[0]
-    assert text_only.startswith(" --port 8001 --enable-lora") and "--max-lora-rank 32" in text_only
+    qwen, text_only = (vllm_arguments(c) for c in commands(script))
+    assert qwen.model == "Qwen/Qwen3-0.6B"  # clusters 0 and 2; Qwen3-1.7B serves cluster 3
+    assert qwen.lora_modules == ["cluster-0@v1=adapters/0", "cluster-2@v1=adapters/2"]
+    assert qwen.max_lora_rank == 16 and qwen.enable_lora
+    assert qwen.tool_call_parser == "hermes"  # cluster 0 calls tools
+    assert (text_only.model, text_only.port, text_only.max_lora_rank) == (
+        "Qwen/Qwen3-1.7B",
+        8001,
+        32,
+    )
     for cid in (0, 2, 3):
         assert (result.output / "adapters" / str(cid) / "adapter_config.json").is_file()
 
