@@ -3,10 +3,12 @@
 CI-sized: the tiny model is pre-trained for 200 steps instead of 500 (built into a private
 ``$SLMCONVERT_CACHE``, where `tiny-test` resolves to it; the static embedder is copied there
 from the usual cache rather than distilled again) and fine-tuned for 80 steps instead of 400,
-scored on 60 held-out calls. That teaches the tool-call format but not yet the routing
-decision (the full demo reaches ~0.9 function-name accuracy), so the gate here is on valid
-output: measured 51 of 60 valid after (37 before; Wilson bound 0.74), gated at 0.6. About
-100 s on 2 idle cores, most of it pre-training the tiny model.
+scored on 60 held-out calls. That teaches the tool-call format but only begins the routing
+decision (the full demo reaches the function-name accuracy the README quotes), so the gate here
+is on valid output. Measured on 2026-12-06: valid output 41 of 60 before, 60 of 60 after
+(Wilson bound 0.94); function name right 0 of 60 before, 12 of 60 after. The test's floors
+sit below those with a margin: 52 of 60 valid, 6 of 60 function names. About 95 s on 2 idle
+cores, most of it pre-training the tiny model.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from slmconvert.testing.tiny_model import build_tiny_model
 from slmconvert.training.models import TINY_REVISION
 
 ROOT = Path(__file__).resolve().parents[2]
+VALID_FLOOR, NAME_FLOOR = 52, 6  # of 60 held-out calls; measured 60 and 12 (module docstring)
 STAGES = ["collect", "pii", "cluster", "select", "finetune", "eval", "deploy"]
 
 
@@ -80,9 +83,11 @@ def test_the_routing_adapter_beats_its_base_model(demo):
     doc = orjson.loads((stage_dir(work, "eval") / "eval.json").read_bytes())
     [routing] = [c for c in doc["clusters"] if c["answer_kinds"].get("tool_calls")]
     before, after = routing["before"], routing["after"]
-    assert after["valid_output"]["rate"] > before["valid_output"]["rate"]
-    assert after["schema_valid"]["rate"] >= before["schema_valid"]["rate"]
-    assert after["function_name_accuracy"]["k"] >= before["function_name_accuracy"]["k"]
+    assert after["valid_output"]["k"] >= VALID_FLOOR > before["valid_output"]["k"]
+    assert (
+        after["function_name_accuracy"]["k"] >= NAME_FLOOR > before["function_name_accuracy"]["k"]
+    )
+    assert after["schema_valid"]["k"] > before["schema_valid"]["k"]
 
 
 def test_the_rollout_promotes_a_cluster_and_keeps_noise_on_the_llm(demo):
