@@ -78,6 +78,12 @@ def order_error(names: list[str]) -> str | None:
     return None
 
 
+SIZED_AS_TRAINED = {"train_seq_len": "max_seq_len", "train_batch_size": "batch_size",
+                    "lora_r": "lora_r"}  # fmt: skip
+"""select's copies of finetune's settings: a recipe that sets them for finetune sizes select's
+memory estimates the same way, unless select sets its own."""
+
+
 class _StagesBase(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -92,6 +98,20 @@ class _StagesBase(BaseModel):
             raise ValueError(f"name at least one stage of {', '.join(STAGE_NAMES)}")
         # `pii:` with nothing under it means "run pii with its defaults"
         return {k: {} if v is None else v for k, v in data.items()}
+
+    @model_validator(mode="after")
+    def _select_sizes_as_finetune_trains(self):
+        select, finetune = getattr(self, "select", None), getattr(self, "finetune", None)
+        if select is None or finetune is None:
+            return self
+        copied = {
+            s: getattr(finetune, f)
+            for s, f in SIZED_AS_TRAINED.items()
+            if f in finetune.model_fields_set and s not in select.model_fields_set
+        }
+        if copied:
+            self.select = select.model_copy(update=copied)
+        return self
 
     def selected(self) -> list[tuple[StageSpec, StageConfig]]:
         """The recipe's stages with their settings, in pipeline order."""

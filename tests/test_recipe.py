@@ -51,7 +51,10 @@ def test_a_recipe_holds_the_stage_settings_with_paths_from_its_directory(tmp_pat
     names = [spec.name for spec, _ in loaded.stages.selected()]
     assert names == ["collect", "pii", "select", "finetune"]
     assert loaded.stages.collect.dedup is True  # `collect:` with nothing under it = defaults
-    assert loaded.stages.select == SelectConfig(models=["tiny-test"], include_test_models=True)
+    # finetune's lora_r reaches select, which sizes training memory the same way
+    assert loaded.stages.select == SelectConfig(
+        models=["tiny-test"], include_test_models=True, lora_r=8
+    )
     assert loaded.stages.finetune == FinetuneConfig(method="full", lora_r=8)
     assert [spec.dirname() for spec, _ in loaded.stages.selected()] == [
         "01_collect",
@@ -59,6 +62,16 @@ def test_a_recipe_holds_the_stage_settings_with_paths_from_its_directory(tmp_pat
         "04_select",
         "05_finetune",
     ]
+
+
+def test_select_sizes_memory_as_the_recipes_finetune_trains_unless_told_otherwise(tmp_path):
+    path = write(tmp_path, GOOD)
+
+    loaded = recipe.load(path, ["finetune.max_seq_len=1024", "finetune.batch_size=2"])
+    own = recipe.load(path, ["finetune.max_seq_len=1024", "select.train_seq_len=512"])
+
+    assert (loaded.stages.select.train_seq_len, loaded.stages.select.train_batch_size) == (1024, 2)
+    assert own.stages.select.train_seq_len == 512
 
 
 def test_set_overrides_a_setting_with_a_yaml_value(tmp_path):
