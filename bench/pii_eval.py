@@ -32,25 +32,10 @@ import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from slmconvert.pii import PiiSettings  # noqa: E402
-from slmconvert.pii.engine import build_analyzer  # noqa: E402
-from slmconvert.pii.scrub import Scrubber  # noqa: E402
 from slmconvert.testing.pii_corpus import LOCATIONS, STRUCTURED, corpus  # noqa: E402
-from slmconvert.testing.pii_scoring import Scores, score_leaks, score_spans  # noqa: E402
+from slmconvert.testing.pii_scoring import Scores, measure  # noqa: E402
 
 GROUPS = ("PERSON", "LOCATION", *STRUCTURED, "SECRET")
-
-
-def run(samples: list, gazetteers: list[str]) -> Scores:
-    """Scores of the detectors (with these gazetteers) on ``samples``."""
-    settings = PiiSettings(gazetteers=gazetteers, workers=1)
-    scores = Scores()
-    score_spans(samples, build_analyzer(settings), scores)
-    with Scrubber(settings) as scrubber:
-        scrubbed, _ = scrubber.scrub_batch([s.record for s in samples])
-    by_id = {r["id"]: r for r in scrubbed}
-    score_leaks(samples, [by_id[s.record["id"]] for s in samples], scores)
-    return scores
 
 
 def gazetteer_costs() -> list[tuple[str, float, float]]:
@@ -135,8 +120,8 @@ def main() -> None:
     args = parser.parse_args()
     costs = gazetteer_costs()
     samples = list(corpus(args.samples, args.seed))
-    on = run(samples, ["names", "places"])
-    off = run(samples, [])
+    on = measure(samples, ["names", "places"])
+    off = measure(samples, [])
     result = report(samples, on, off)
     print(f"\n{'gazetteer':<20}{'load s':>8}{'MiB':>8}")
     for name, seconds, mib in costs:

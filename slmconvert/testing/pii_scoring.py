@@ -136,3 +136,19 @@ def score_leaks(samples: list[Sample], scrubbed: list[dict], scores: Scores) -> 
             scores.secret_leaked[sample.detail] += leaked
         if leaked:
             scores.leaked[(sample.kind, sample.script, sample.location)] += 1
+
+
+def measure(samples: list[Sample], gazetteers: list[str]) -> Scores:
+    """Both views of ``samples`` with the default detectors and these gazetteers, NER off."""
+    from slmconvert.pii import PiiSettings
+    from slmconvert.pii.engine import build_analyzer
+    from slmconvert.pii.scrub import Scrubber
+
+    settings = PiiSettings(gazetteers=gazetteers, workers=1)
+    scores = Scores()
+    score_spans(samples, build_analyzer(settings), scores)
+    with Scrubber(settings) as scrubber:
+        scrubbed, _ = scrubber.scrub_batch([s.record for s in samples])
+    by_id = {r["id"]: r for r in scrubbed}
+    score_leaks(samples, [by_id[s.record["id"]] for s in samples], scores)
+    return scores

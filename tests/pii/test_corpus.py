@@ -4,31 +4,20 @@ from __future__ import annotations
 
 import pytest
 
-from slmconvert.pii import PiiSettings
-from slmconvert.pii.engine import build_analyzer
-from slmconvert.pii.scrub import Scrubber
 from slmconvert.testing.pii_corpus import STRUCTURED, corpus
-from slmconvert.testing.pii_scoring import Scores, score_leaks, score_spans
+from slmconvert.testing.pii_scoring import Scores, measure
 
 SAMPLES = 700
 SEED = 2  # the bench measures seed 1; this is another draw
 
 
-def measure(gazetteers: list[str]) -> Scores:
-    samples = list(corpus(SAMPLES, SEED))
-    settings = PiiSettings(gazetteers=gazetteers, workers=1)
-    scores = Scores()
-    score_spans(samples, build_analyzer(settings), scores)
-    with Scrubber(settings) as scrubber:
-        scrubbed, _ = scrubber.scrub_batch([s.record for s in samples])
-    by_id = {r["id"]: r for r in scrubbed}
-    score_leaks(samples, [by_id[s.record["id"]] for s in samples], scores)
-    return scores
+def measured(gazetteers: list[str]) -> Scores:
+    return measure(list(corpus(SAMPLES, SEED)), gazetteers)
 
 
 @pytest.fixture(scope="module")
 def scores() -> Scores:
-    return measure(["names", "places"])
+    return measured(["names", "places"])
 
 
 @pytest.mark.parametrize("group", [*STRUCTURED, "SECRET"])
@@ -49,7 +38,7 @@ def test_order_ids_skus_amounts_dates_products_and_code_survive(scores):
 
 
 def test_the_gazetteers_are_what_finds_names_and_places_in_free_text(scores):
-    plain = measure([])
+    plain = measured([])
 
     assert plain.recall("LOCATION", "latin") < 0.2  # only place-keyed JSON values
     assert plain.recall("PERSON", "latin") < scores.recall("PERSON", "latin") - 0.3
