@@ -58,8 +58,15 @@ def ineligible(request: Mapping[str, Any], seen_tools: set[str]) -> str | None:
     return None
 
 
-def from_message(message: Mapping[str, Any]) -> Answer:
-    """An OpenAI response message as an Answer (invalid when a call does not decode)."""
+def from_message(message: Mapping[str, Any], text_format: str | None = None) -> Answer:
+    """An OpenAI response message as an Answer (invalid when a call does not decode).
+
+    With ``text_format`` (an eval parser name), calls the server left in the text (vLLM has
+    no parser for Phi-4-mini's ``<|tool_call|>``) are read from it."""
+    if text_format and not message.get("tool_calls") and isinstance(message.get("content"), str):
+        from slmconvert.evaluation.toolcalls import parse
+
+        return parse(message["content"], text_format)
     calls = []
     for raw in message.get("tool_calls") or []:
         fn = raw.get("function") if isinstance(raw, Mapping) else None

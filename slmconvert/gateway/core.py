@@ -192,7 +192,11 @@ class Gateway:
             )
         except UpstreamError as exc:
             return None, None, exc.reason
-        answer = answers.from_message(response["choices"][0]["message"])
+        message = response["choices"][0]["message"]
+        answer = answers.from_message(message, served.parser)
+        if answer.kind == "tool_calls" and not message.get("tool_calls"):  # calls read from text
+            ids = [f"call_{i}" for i in range(len(answer.calls))]
+            response["choices"][0]["message"] = answers.to_message(answer, ids)
         return response, answer, answers.validate(answer, answers.tools_of(request), served.tools)
 
     def _audit_due(self, cluster: int) -> bool:

@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from slmconvert.pii.spans import Found, span_recognizer
+
 ENTITY = "KEYED_SECRET"
 SCORE = 0.9
 _KEYS = (
@@ -39,30 +41,10 @@ def find_keyed_secrets(text: str) -> list[tuple[int, int]]:
 
 
 @lru_cache(maxsize=16_384)
-def _cached(text: str) -> tuple[tuple[int, int], ...]:
-    return tuple(find_keyed_secrets(text))
+def _found(text: str) -> Found:
+    return tuple((s, e, ENTITY, SCORE) for s, e in find_keyed_secrets(text))
 
 
 def keyed_secret_recognizer():
-    """A Presidio ``EntityRecognizer`` for values under secret-looking keys."""
-    from presidio_analyzer import EntityRecognizer, RecognizerResult
-
-    class KeyedSecretRecognizer(EntityRecognizer):
-        """Values of password, secret, API-key and token keys, in text and in JSON."""
-
-        def load(self) -> None:
-            """Nothing to load."""
-
-        def could_match(self, text: str) -> bool:
-            """True when ``analyze`` would report something in ``text``."""
-            return bool(_cached(text))
-
-        def analyze(self, text, entities, nlp_artifacts=None):
-            """KEYED_SECRET results for ``text``."""
-            if ENTITY not in entities:
-                return []
-            return [RecognizerResult(ENTITY, s, e, SCORE) for s, e in _cached(text)]
-
-    return KeyedSecretRecognizer(
-        supported_entities=[ENTITY], name="SlmconvertKeyedSecretRecognizer"
-    )
+    """A Presidio recognizer for values under secret-looking keys."""
+    return span_recognizer("SlmconvertKeyedSecretRecognizer", [ENTITY], _found)

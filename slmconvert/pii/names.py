@@ -31,6 +31,7 @@ from functools import lru_cache
 import regex
 
 from slmconvert.pii.gazetteers import census_counts, common_words, fold
+from slmconvert.pii.spans import Found, span_recognizer
 
 NOT_GIVEN = frozenset(
     "Else Floor Job Lot Long Via Sale Store Gear Hi Hello Hey Dear Thanks Welcome Bye Cheers "
@@ -362,40 +363,16 @@ def _name_shaped(tokens: list[str], names: Gazetteer) -> bool:
 
 
 @lru_cache(maxsize=65536)
-def _cached(text: str, use_gazetteer: bool) -> tuple[tuple[int, int], ...]:
-    return tuple(sorted(set(find_names(text, use_gazetteer))))
+def _found(text: str, use_gazetteer: bool) -> Found:
+    return tuple(
+        (start, end, "PERSON", PERSON_SCORE)
+        for start, end in sorted(set(find_names(text, use_gazetteer)))
+    )
 
 
 def name_recognizer(use_gazetteer: bool = True):
-    """A Presidio ``EntityRecognizer`` reporting PERSON from the rules above (score 0.85).
-
-    It has a ``could_match(text)`` method that the analyzer's pre-filter uses: True exactly
-    when ``analyze`` would report something, and both share one cache.
-    """
-    from presidio_analyzer import EntityRecognizer, RecognizerResult
-
-    class NameRecognizer(EntityRecognizer):
-        """PERSON from a gazetteer, titles, greetings and name-keyed JSON values."""
-
-        def __init__(self) -> None:
-            super().__init__(supported_entities=["PERSON"], name="SlmconvertNameRecognizer")
-
-        def load(self) -> None:
-            """Load the gazetteer now, so forked workers share it."""
-            gazetteer(use_gazetteer)
-            everyday("")
-
-        def could_match(self, text: str) -> bool:
-            """True when ``analyze`` would report at least one name in ``text``."""
-            return bool(_cached(text, use_gazetteer))
-
-        def analyze(self, text, entities, nlp_artifacts=None):
-            """PERSON results for ``text`` (empty unless PERSON is among ``entities``)."""
-            if "PERSON" not in entities:
-                return []
-            return [
-                RecognizerResult("PERSON", start, end, PERSON_SCORE)
-                for start, end in _cached(text, use_gazetteer)
-            ]
-
-    return NameRecognizer()
+    """A Presidio recognizer reporting PERSON from the rules above (score 0.85)."""
+    return span_recognizer(
+        "SlmconvertNameRecognizer", ["PERSON"], lambda text: _found(text, use_gazetteer),
+        load=lambda: (gazetteer(use_gazetteer), everyday("")),
+    )  # fmt: skip

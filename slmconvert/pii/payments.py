@@ -20,6 +20,8 @@ import re
 from collections.abc import Iterable
 from functools import lru_cache
 
+from slmconvert.pii.spans import Found, span_recognizer
+
 ENTITY = "CREDIT_CARD"
 IBAN_ENTITY = "IBAN_CODE"
 SCORE = 0.8
@@ -82,34 +84,12 @@ def find_ibans(text: str) -> list[tuple[int, int]]:
 
 
 @lru_cache(maxsize=16_384)
-def _cached(text: str) -> tuple[tuple[int, int, str], ...]:
-    cards = [(s, e, ENTITY) for s, e in find_cards(text)]
-    return tuple(cards + [(s, e, IBAN_ENTITY) for s, e in find_ibans(text)])
+def _found(text: str) -> Found:
+    cards = [(s, e, ENTITY, SCORE) for s, e in find_cards(text)]
+    return tuple(cards + [(s, e, IBAN_ENTITY, SCORE) for s, e in find_ibans(text)])
 
 
 def payment_recognizer(entities: Iterable[str]):
-    """A Presidio ``EntityRecognizer`` for card numbers and IBANs among ``entities``
-    (``could_match`` is exact)."""
-    from presidio_analyzer import EntityRecognizer, RecognizerResult
-
+    """A Presidio recognizer for card numbers and IBANs among ``entities``."""
     wanted = [e for e in (ENTITY, IBAN_ENTITY) if e in set(entities)]
-
-    class PaymentRecognizer(EntityRecognizer):
-        """Luhn-valid card numbers with a scheme's prefix; mod-97-valid IBANs."""
-
-        def load(self) -> None:
-            """Nothing to load."""
-
-        def could_match(self, text: str) -> bool:
-            """True when ``analyze`` would report something in ``text``."""
-            return any(e in wanted for _, _, e in _cached(text))
-
-        def analyze(self, text, entities, nlp_artifacts=None):
-            """CREDIT_CARD and IBAN_CODE results for ``text``."""
-            return [
-                RecognizerResult(e, s, end, SCORE)
-                for s, end, e in _cached(text)
-                if e in entities and e in wanted
-            ]
-
-    return PaymentRecognizer(supported_entities=wanted, name="SlmconvertPaymentRecognizer")
+    return span_recognizer("SlmconvertPaymentRecognizer", wanted, _found)

@@ -20,6 +20,8 @@ import re
 from collections.abc import Iterable
 from functools import lru_cache
 
+from slmconvert.pii.spans import Found, span_recognizer
+
 ENTITY = "PHONE_NUMBER"
 SCORE, CONTEXT_SCORE = 0.7, 0.6
 CONTEXT = re.compile(
@@ -78,28 +80,12 @@ def _inside(found: list[tuple[int, int, float]], at: int) -> bool:
 
 
 @lru_cache(maxsize=16_384)
-def _cached(text: str) -> tuple[tuple[int, int, float], ...]:
-    return tuple(find_phones(text))
+def _found(text: str) -> Found:
+    if _digits(text) < MIN_DIGITS:
+        return ()
+    return tuple((s, e, ENTITY, score) for s, e, score in find_phones(text))
 
 
 def phone_shape_recognizer(entities: Iterable[str] | None = None):
-    """A Presidio ``EntityRecognizer`` for phone-shaped numbers (``could_match`` is exact)."""
-    from presidio_analyzer import EntityRecognizer, RecognizerResult
-
-    class PhoneShapeRecognizer(EntityRecognizer):
-        """Phone numbers by their shape and context words, validated or not."""
-
-        def load(self) -> None:
-            """Nothing to load."""
-
-        def could_match(self, text: str) -> bool:
-            """True when ``analyze`` would report something in ``text``."""
-            return _digits(text) >= MIN_DIGITS and bool(_cached(text))
-
-        def analyze(self, text, entities, nlp_artifacts=None):
-            """PHONE_NUMBER results for ``text``."""
-            if ENTITY not in entities:
-                return []
-            return [RecognizerResult(ENTITY, s, e, score) for s, e, score in _cached(text)]
-
-    return PhoneShapeRecognizer(supported_entities=[ENTITY], name="SlmconvertPhoneShapeRecognizer")
+    """A Presidio recognizer for phone-shaped numbers (``could_match`` is exact)."""
+    return span_recognizer("SlmconvertPhoneShapeRecognizer", [ENTITY], _found)

@@ -23,6 +23,7 @@ import regex
 
 from slmconvert.pii.gazetteers import census_counts, common_words, fold, place_table
 from slmconvert.pii.names import LOWER, UPPER
+from slmconvert.pii.spans import Found, span_recognizer
 
 PLACE_SCORE = 0.85
 FREE_MIN_POPULATION = 15_000
@@ -135,36 +136,17 @@ def find_places(text: str) -> list[tuple[int, int]]:
 
 
 @lru_cache(maxsize=65536)
-def _cached(text: str) -> tuple[tuple[int, int], ...]:
-    return tuple(sorted(set(find_places(text))))
+def _found(text: str) -> Found:
+    return tuple((s, e, "LOCATION", PLACE_SCORE) for s, e in sorted(set(find_places(text))))
+
+
+def _load() -> None:
+    place_table()
+    common_words()
+    census_counts("given")
+    census_counts("surnames")
 
 
 def place_recognizer():
-    """A Presidio ``EntityRecognizer`` reporting LOCATION for places (score 0.85), with the
-    exact ``could_match(text)`` the analyzer's pre-filter uses."""
-    from presidio_analyzer import EntityRecognizer, RecognizerResult
-
-    class PlaceRecognizer(EntityRecognizer):
-        """LOCATION from GeoNames' cities, towns and villages, with population and context."""
-
-        def __init__(self) -> None:
-            super().__init__(supported_entities=["LOCATION"], name="SlmconvertPlaceRecognizer")
-
-        def load(self) -> None:
-            """Load the place table now, so forked workers share it."""
-            place_table()
-            common_words()
-            census_counts("given")
-            census_counts("surnames")
-
-        def could_match(self, text: str) -> bool:
-            """True when ``analyze`` would report at least one place in ``text``."""
-            return bool(_cached(text))
-
-        def analyze(self, text, entities, nlp_artifacts=None):
-            """LOCATION results for ``text`` (empty unless LOCATION is among ``entities``)."""
-            if "LOCATION" not in entities:
-                return []
-            return [RecognizerResult("LOCATION", s, e, PLACE_SCORE) for s, e in _cached(text)]
-
-    return PlaceRecognizer()
+    """A Presidio recognizer reporting LOCATION for places (score 0.85)."""
+    return span_recognizer("SlmconvertPlaceRecognizer", ["LOCATION"], _found, load=_load)

@@ -17,6 +17,7 @@ from functools import lru_cache
 from typing import Any
 
 from slmconvert.errors import ConfigError
+from slmconvert.pii.spans import Found, span_recognizer
 
 CASE_SENSITIVE_FLAGS = re.DOTALL | re.MULTILINE
 """Regex flags of every recognizer built here (the ``regex`` module shares these values)."""
@@ -410,39 +411,17 @@ def find_addresses(text: str) -> list[tuple[int, int, str]]:
 
 
 @lru_cache(maxsize=65536)
-def _cached_addresses(text: str) -> tuple[tuple[int, int, str], ...]:
-    return tuple(find_addresses(text))
+def _found_addresses(text: str) -> Found:
+    return tuple((s, e, entity, ADDRESS_SCORE) for s, e, entity in find_addresses(text))
 
 
 def address_recognizer(entities: Iterable[str] | None = None):
-    """A Presidio ``EntityRecognizer`` for street addresses and keyed postal codes.
+    """A Presidio recognizer for street addresses and keyed postal codes.
 
     US style ``1234 Elm Street Apt. 5, Springfield, IL 62704``, UK style ``221B Baker Street,
     London NW1 6XE`` and ``Flat 13, Townsend Forks``; the unit, city, state and ZIP or postcode
     are part of the finding when they follow the street. A ZIP or postcode alone is reported
-    (as POSTAL_CODE) only as a JSON value under a postal-code key. ``could_match(text)`` is the
-    analyzer's exact pre-filter.
+    (as POSTAL_CODE) only as a JSON value under a postal-code key.
     """
-    from presidio_analyzer import EntityRecognizer, RecognizerResult
-
     wanted = [e for e in ADDRESS_ENTITIES if entities is None or e in entities]
-
-    class AddressRecognizer(EntityRecognizer):
-        """Street addresses by pattern; postal codes under postal-code keys."""
-
-        def load(self) -> None:
-            """Nothing to load: the regex is built on first use."""
-
-        def could_match(self, text: str) -> bool:
-            """True when ``analyze`` would report something in ``text``."""
-            return any(e in wanted for _, _, e in _cached_addresses(text))
-
-        def analyze(self, text, entities, nlp_artifacts=None):
-            """STREET_ADDRESS / POSTAL_CODE results for ``text``."""
-            return [
-                RecognizerResult(e, s, end, ADDRESS_SCORE)
-                for s, end, e in _cached_addresses(text)
-                if e in entities and e in wanted
-            ]
-
-    return AddressRecognizer(supported_entities=wanted, name="SlmconvertAddressRecognizer")
+    return span_recognizer("SlmconvertAddressRecognizer", wanted, _found_addresses)
