@@ -1,8 +1,10 @@
 """Raw log inputs: expand paths, decompress (.gz/.zst by magic bytes), frame JSON/JSONL.
 
-Streaming: JSONL is read line by line through a 1 MiB buffer, so memory stays flat however large
-the log. A `.json` file (array or object) is read whole. The raw bytes are hashed as they are read,
-so a file is read once for both its records and its manifest hash.
+Streaming: JSONL is read line by line through a 1 MiB buffer, and a `.json` document is parsed
+as it is read (ijson): each element of a top-level array, each resource span of an OTLP export.
+Memory stays flat however large the log; only one object that is neither of those is held whole.
+The raw bytes are hashed as they are read, so a file is read once for both its records and its
+manifest hash.
 """
 
 from __future__ import annotations
@@ -182,8 +184,8 @@ def iter_objects(log: LogFile, decode: bool = True) -> Iterator[tuple[int, Any]]
     corrupt compressed stream raises InputError naming the file.
     """
     with _reading(log) as stream:
-        if log.is_json_document:
-            yield from _iter_document(log, stream.read())
+        if log.is_json_document and not _json_lines_inside(stream):
+            yield from _iter_document(stream)
         else:
             for number, raw in enumerate(stream, start=1):
                 if not raw.strip():
@@ -261,22 +263,37 @@ def _drain(stream: BinaryIO) -> None:
         pass
 
 
-def _iter_document(log: LogFile, data: bytes) -> Iterator[tuple[int, Any]]:
-    try:
-        doc = orjson.loads(data)
-    except orjson.JSONDecodeError:
-        # some exporters name JSON Lines files .json: fall back to line framing
-        for number, raw in enumerate(data.splitlines(), start=1):
-            if raw.strip():
-                try:
-                    yield number, orjson.loads(raw)
-                except orjson.JSONDecodeError:
-                    yield number, InvalidJSON()
-        return
-    if isinstance(doc, list):
-        yield from enumerate(doc, start=1)
+_PEEK = 1 << 16
+_OTLP_HEAD = b'"resourceSpans"'
+
+
+def _json_lines_inside(stream: BinaryIO) -> bool:
+    """Whether a `.json` file holds JSON Lines (some exporters name them so): one object ends
+    and the next begins on a new line."""
+    head = stream.peek(_PEEK)[:_PEEK].lstrip()
+    return head[:1] == b"{" and b"}\n{" in head.replace(b"\r", b"")
+
+
+def _iter_document(stream: BinaryIO) -> Iterator[tuple[int, Any]]:
+    """The values of a JSON document, parsed as they are read: each element of a top-level
+    array; each resource span of an OTLP export (``{"resourceSpans": [...]}``) as an export of
+    its own; any other document whole. A document that stops parsing yields ``InvalidJSON``
+    once, after the values read before."""
+    import ijson
+
+    head = stream.peek(_PEEK)[:_PEEK].lstrip()
+    if head[:1] == b"[":
+        values, wrap = ijson.items(stream, "item", use_float=True), None
+    elif head[:1] == b"{" and head[1:].lstrip().startswith(_OTLP_HEAD):
+        values, wrap = ijson.items(stream, "resourceSpans.item", use_float=True), "resourceSpans"
     else:
-        yield 1, doc
+        values, wrap = ijson.items(stream, "", use_float=True), None
+    number = 0
+    try:
+        for number, value in enumerate(values, start=1):  # noqa: B007 - used after the loop
+            yield number, {wrap: [value]} if wrap else value
+    except ijson.JSONError:
+        yield number + 1, InvalidJSON()
 
 
 def peek_objects(log: LogFile, limit: int = 20) -> list[Any]:

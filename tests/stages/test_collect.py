@@ -397,3 +397,51 @@ def test_no_value_from_a_bad_record_reaches_stderr_the_manifest_or_the_report(cl
     for where in (result.stdout, result.stderr, manifest, (tmp_path / "r.html").read_text()):
         assert "canary-7f3a9" not in where and "jane.roe" not in where
     assert report.exit_code == 0
+
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "formats"
+PEAK_RSS = """
+import resource, sys
+from slmconvert.config import CollectConfig
+from slmconvert.stages import collect
+collect.run([sys.argv[1]], sys.argv[2], CollectConfig(workers=1))
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+
+
+def langsmith_export(path: Path, megabytes: int) -> Path:
+    """A LangSmith JSON array export of about ``megabytes``, the fixture's runs repeated."""
+    runs = orjson.loads((FIXTURES / "langsmith.json").read_bytes())
+    with open(path, "wb") as out:
+        out.write(b"[")
+        n = 0
+        while out.tell() < megabytes << 20:
+            for run in runs:
+                run = {**run, "id": f"00000000-0000-4000-8000-{n:012d}"}
+                out.write((b",\n" if n else b"") + orjson.dumps(run))
+                n += 1
+        out.write(b"]")
+    return path
+
+
+def test_a_json_export_collects_in_memory_flat_in_its_size(tmp_path):
+    peaks = []
+    for megabytes in (16, 64):
+        log = langsmith_export(tmp_path / f"export-{megabytes}.json", megabytes)
+        run = subprocess.run(
+            [sys.executable, "-c", PEAK_RSS, str(log), str(tmp_path / f"out-{megabytes}")],
+            capture_output=True, text=True, check=True, timeout=300,
+        )  # fmt: skip
+        peaks.append(int(run.stdout.strip().splitlines()[-1]) * 1024)
+    # read whole, the 64 MB export alone would take ~11x its size (measured before streaming)
+    assert peaks[1] - peaks[0] < 24 << 20, [p >> 20 for p in peaks]
+
+
+def test_otlp_exports_and_json_lines_named_json_still_parse_whole(tmp_path):
+    otel = collect.run([str(FIXTURES / "otel.json")], tmp_path / "otel", CollectConfig(workers=1))
+    lines = tmp_path / "named.json"
+    lines.write_bytes((FIXTURES / "openai.jsonl").read_bytes())
+    named = collect.run([str(lines)], tmp_path / "named", CollectConfig(workers=1))
+
+    assert otel.counts["records"] > 0 and otel.counts["bad"] == 0
+    assert named.counts["records"] > 0 and named.counts["bad"] == 0
