@@ -84,6 +84,16 @@ class PiiConfig(StageConfig):
     )
     workers: int = Field(0, ge=0, description="Analyser processes; 0 = one per core.")
     batch_size: int = Field(2_000, gt=0, description="Records scrubbed per batch.")
+    engine: Literal["local", "ray"] = Field(
+        "local",
+        description="local (worker processes on this machine) or ray (Ray Data actors; "
+        "pip install slmconvert[ray]).",
+    )
+    ray_address: str | None = Field(
+        None,
+        description="With --engine ray: the Ray cluster to join (default: RAY_ADDRESS, else a "
+        "local Ray on 127.0.0.1).",
+    )
     gazetteers: list[Literal["names", "places"]] = Field(
         ["names", "places"],
         description="Word lists that find names and places without NER: names (US census "

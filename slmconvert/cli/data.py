@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from slmconvert.cli import Force, Out, _print, app, default, guarded, pairs, setting, split
+from slmconvert.cli import Force, Out, _log, _print, app, default, guarded, pairs, setting, split
 from slmconvert.config import ClusterConfig, CollectConfig, PiiConfig, SelectConfig
 
 C, P, K, S = CollectConfig, PiiConfig, ClusterConfig, SelectConfig
@@ -95,6 +95,8 @@ def pii(
     batch_size: Annotated[int, setting(P, "batch_size")] = default(P, "batch_size"),
     seed: Annotated[int, setting(P, "seed")] = default(P, "seed"),
     gazetteers: Annotated[str, setting(P, "gazetteers", suffix=LIST)] = default(P, "gazetteers"),
+    engine: Annotated[str, setting(P, "engine")] = default(P, "engine"),
+    ray_address: Annotated[str | None, setting(P, "ray_address")] = default(P, "ray_address"),
     force: Force = False,
 ) -> None:
     """Remove personal data and secrets from every string of every record (Presidio)."""
@@ -117,9 +119,11 @@ def pii(
             "batch_size": batch_size,
             "seed": seed,
             "gazetteers": split(gazetteers) or [],
+            "engine": engine,
+            "ray_address": ray_address,
         },
     )
-    result = stage.run(input, output, config, force=force, progress=RichProgress())
+    result = stage.run(input, output, config, force=force, progress=RichProgress(), log=_log)
     _print(summaries.pii(result))
 
 

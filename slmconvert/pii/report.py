@@ -64,6 +64,21 @@ class PiiReport:
             self.by_location.setdefault(loc, Counter()).update(counts)
         return self
 
+    @classmethod
+    def from_dict(cls, doc: dict[str, Any]) -> PiiReport:
+        """The report ``to_dict`` wrote (for reports sent back by another process)."""
+        report = cls(
+            mode=doc["mode"], ner=doc["ner"], model=doc["model"],
+            ner_missing=tuple(doc["ner_missing"]),
+            entities=Counter(doc["entities"]), locations=Counter(doc["locations"]),
+            by_location={loc: Counter(c) for loc, c in doc["by_location"].items()},
+        )  # fmt: skip
+        for name in ("records_in", "records_kept", "records_touched", "records_dropped",
+                     "strings_seen", "strings_distinct", "strings_cached", "strings_analysed",
+                     "strings_skipped"):  # fmt: skip
+            setattr(report, name, doc[name])
+        return report
+
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready dict with sorted keys for entity and location counts."""
         return {

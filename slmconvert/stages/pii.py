@@ -9,9 +9,13 @@ report holds entity types and counts only, never a value.
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
+from dataclasses import asdict
 from pathlib import Path
 
 from slmconvert.config import PiiConfig
+from slmconvert.pii.report import PiiReport
 from slmconvert.progress import NoProgress, Progress
 from slmconvert.records import record_id
 from slmconvert.stagedir import StageOutput, StageResult, open_input
@@ -26,8 +30,10 @@ def run(
     *,
     force: bool = False,
     progress: Progress | None = None,
+    log=None,
 ) -> StageResult:
-    """Scrub the records of a collect stage directory into ``output``."""
+    """Scrub the records of a collect stage directory into ``output`` (``log(line)`` gets
+    notes, such as the Ray address in use)."""
     from slmconvert.pii import Scrubber
     from slmconvert.pii.measured import detector_rows, measured
 
@@ -53,8 +59,7 @@ def run(
         report = scrubber.new_report()
         writer = out.records()
         progress.start("pii", total=src.manifest.get("counts", {}).get("records"))
-        for batch in src.iter_batches(config.batch_size):
-            kept, part = scrubber.scrub_parallel(batch)
+        for kept, part in _scrubbed(src, scrubber, config, log):
             report.merge(part)
             unique = []
             for record in kept:
@@ -65,7 +70,7 @@ def run(
                 seen.add(record["id"])
                 unique.append(record)
             writer.write(unique)
-            progress.advance(len(batch))
+            progress.advance(part.records_in)
         progress.finish()
         found = report.to_dict()
         out.counts = {
@@ -96,6 +101,25 @@ def run(
         if not found["ner"]:
             out.warnings.append(ner_off_warning(found["ner_missing"]))
     return StageResult(out.out, out.manifest)
+
+
+def _scrubbed(src, scrubber, config: PiiConfig, log) -> Iterator[tuple[list[dict], PiiReport]]:
+    """``(kept records, report)`` per batch, in input order, on the engine asked for."""
+    if config.engine == "local":
+        for batch in src.iter_batches(config.batch_size):
+            yield scrubber.scrub_parallel(batch)
+        return
+    from slmconvert.scale import ray_engine
+
+    address = ray_engine.connect(config.ray_address)
+    if log:
+        log(f"pii: Ray at {address}; unscrubbed records travel to its workers")
+    actors = config.workers or os.cpu_count() or 1
+    settings = asdict(scrubber.settings)
+    for kept, doc in ray_engine.scrub_batches(
+        src.data_files(), settings, config.batch_size, actors
+    ):
+        yield kept, PiiReport.from_dict(doc)
 
 
 def ner_off_warning(missing: list[str]) -> str:

@@ -35,7 +35,7 @@ REPORT_MODULE = "slmconvert.report"
 # how a stage reports as it goes: a slmconvert.progress.Progress, a ``log(line)`` callback, or both
 REPORTS = {
     "collect": "progress",
-    "pii": "progress",
+    "pii": "both",
     "cluster": "progress",
     "finetune": "both",
     "eval": "both",

@@ -1,0 +1,1 @@
+"""Engines that take the data stages past one machine (``--engine ray``)."""

@@ -1,0 +1,106 @@
+"""Ray Data as the engine of the data stages (``--engine ray``; ``pip install slmconvert[ray]``).
+
+``connect(address)`` joins a Ray cluster: the address given (``--ray-address``), else
+``RAY_ADDRESS`` from the environment, else a local Ray bound to 127.0.0.1 with no dashboard and
+a small object store. It is only called when ``--engine ray`` is asked for, so an inherited
+``RAY_ADDRESS`` never sends unscrubbed logs anywhere by itself; the address in use is returned
+for the stage to print.
+
+``scrub_batches`` runs the pii stage's scrubbing as ``map_batches`` over the input's Parquet
+files on a pool of actors, each holding one ``Scrubber`` (Presidio and the word lists are built
+once per actor), and yields ``(records, report)`` per batch in input order (order preserved), so
+the stage's own de-duplication and writer see what the local engine gives them.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import orjson
+
+from slmconvert.errors import MissingDependencyError
+
+READ_CPUS, ACTOR_CPUS = 0.25, 0.5
+LOCAL_OBJECT_STORE = 96 << 20
+"""Local Ray's object store: small, since a container's /dev/shm may be 64 MB."""
+
+
+def connect(address: str | None = None, num_cpus: int | None = None) -> str:
+    """Join (or start) Ray; returns the address in use (``local`` for a private local Ray)."""
+    try:
+        import ray
+    except ImportError:
+        raise MissingDependencyError("ray[data]", "--engine ray") from None
+    target = address or os.environ.get("RAY_ADDRESS")
+    if ray.is_initialized():
+        return target or "local"
+    quiet = {"log_to_driver": False, "configure_logging": False}
+    if target:
+        ray.init(address=target, **quiet)
+        return target
+    ray.init(
+        num_cpus=num_cpus or os.cpu_count() or 1,
+        include_dashboard=False,
+        object_store_memory=LOCAL_OBJECT_STORE,
+        _node_ip_address="127.0.0.1",
+        **quiet,
+    )
+    _quiet_progress()
+    return "local"
+
+
+def _quiet_progress() -> None:
+    from ray.data import DataContext
+
+    ctx = DataContext.get_current()
+    ctx.enable_progress_bars = False
+    ctx.execution_options.preserve_order = True
+
+
+class _ScrubActor:
+    """One Scrubber per actor. Each batch comes back as one row: the kept records (JSON) and
+    the batch's report, so counts travel with the records whatever the mode dropped."""
+
+    def __init__(self, settings: dict):
+        from slmconvert.pii import PiiSettings, Scrubber
+
+        self.scrubber = Scrubber(PiiSettings(**settings))
+
+    def __call__(self, table):
+        import pyarrow as pa
+
+        kept, report = self.scrubber.scrub_batch(table.to_pylist())
+        return pa.table(
+            {
+                "records": pa.array([orjson.dumps(kept)], pa.binary()),
+                "report": pa.array([orjson.dumps(report.to_dict())], pa.binary()),
+            }
+        )
+
+
+def scrub_batches(
+    data_files: list[Path], settings: dict, batch_size: int, actors: int
+) -> Iterator[tuple[list[dict], dict]]:
+    """``(kept records, report dict)`` per batch of ``data_files``, in input order."""
+    import ray.data
+
+    _quiet_progress()
+    # Actors and reads share the CPUs: a scrubber actor asks for half a CPU, so that listing
+    # and reading the files (a whole CPU and a quarter) can still be scheduled when every CPU
+    # has an actor; otherwise the pipeline waits forever.
+    files = [str(p) for p in data_files]
+    dataset = ray.data.read_parquet(files, num_cpus=READ_CPUS).map_batches(
+        _ScrubActor,
+        fn_constructor_kwargs={"settings": settings},
+        batch_size=batch_size,
+        batch_format="pyarrow",
+        compute=ray.data.ActorPoolStrategy(size=max(actors, 1)),
+        num_cpus=ACTOR_CPUS,
+    )
+    for table in dataset.iter_batches(batch_format="pyarrow", batch_size=None):
+        for records, report in zip(
+            table.column("records").to_pylist(), table.column("report").to_pylist(), strict=True
+        ):
+            yield orjson.loads(records), orjson.loads(report)
