@@ -351,6 +351,21 @@ class FinetuneConfig(StageConfig):
     allow_unscrubbed: bool = Field(
         False, description="Accept input that has not been through `slmconvert pii` (recorded)."
     )
+    engine: Literal["local", "ray"] = Field(
+        "local",
+        description="local (clusters one after another) or ray (one Ray task per cluster, in "
+        "parallel; pip install slmconvert[ray]).",
+    )
+    ray_address: str | None = Field(
+        None,
+        description="With --engine ray: the Ray cluster to join (default: RAY_ADDRESS, else a "
+        "local Ray on 127.0.0.1).",
+    )
+    gpu_share: float = Field(
+        1.0, gt=0, le=8,
+        description="With --engine ray on GPUs: GPUs per adapter (0.5 lets two small adapters "
+        "share one).",
+    )  # fmt: skip
 
     @field_validator("target_modules")
     @classmethod

@@ -66,6 +66,9 @@ def finetune(
     allow_unscrubbed: Annotated[bool, setting(F, "allow_unscrubbed")] = default(
         F, "allow_unscrubbed"
     ),
+    engine: Annotated[str, setting(F, "engine")] = default(F, "engine"),
+    ray_address: Annotated[str | None, setting(F, "ray_address")] = default(F, "ray_address"),
+    gpu_share: Annotated[float, setting(F, "gpu_share")] = default(F, "gpu_share"),
     force: Force = False,
 ) -> None:
     """Train one LoRA/QLoRA adapter per cluster on its train split (resumable)."""

@@ -6,7 +6,8 @@ a small object store. It is only called when ``--engine ray`` is asked for, so a
 ``RAY_ADDRESS`` never sends unscrubbed logs anywhere by itself; the address in use is returned
 for the stage to print.
 
-``scrub_batches`` runs the pii stage's scrubbing as ``map_batches`` over the input's Parquet
+``run_tasks`` runs one function per item as Ray tasks (finetune: one cluster each, with a GPU
+share). ``scrub_batches`` runs the pii stage's scrubbing as ``map_batches`` over the input's Parquet
 files on a pool of actors, each holding one ``Scrubber`` (Presidio and the word lists are built
 once per actor), and yields ``(records, report)`` per batch in input order (order preserved), so
 the stage's own de-duplication and writer see what the local engine gives them.
@@ -104,3 +105,14 @@ def scrub_batches(
             table.column("records").to_pylist(), table.column("report").to_pylist(), strict=True
         ):
             yield orjson.loads(records), orjson.loads(report)
+
+
+def run_tasks(fn, args: list[tuple], gpus: float = 0, cpus: float = 1) -> Iterator:
+    """``fn(*a)`` for each ``a`` in ``args`` as Ray tasks (``gpus`` and ``cpus`` each), results
+    in ``args`` order."""
+    import ray
+
+    remote = ray.remote(num_cpus=cpus, num_gpus=gpus, max_retries=0)(fn)
+    refs = [remote.remote(*a) for a in args]
+    for ref in refs:
+        yield ray.get(ref)

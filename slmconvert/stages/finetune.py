@@ -31,7 +31,15 @@ from slmconvert.training.trainer import pick_method, train
 NOISE = -1
 COLUMNS = ["id", "messages", "tools", "response", "cluster_id", "split"]
 FORWARD = ("clusters.json", "selection.json", "centroids.npy", "router")
-UNHASHED = {"clusters", "threads", "allow_unscrubbed", "save_steps"}
+UNHASHED = {
+    "clusters",
+    "threads",
+    "allow_unscrubbed",
+    "save_steps",
+    "engine",
+    "ray_address",
+    "gpu_share",
+}
 
 
 def plan(selection: dict, config: FinetuneConfig) -> tuple[list[dict], list[dict]]:
@@ -111,6 +119,37 @@ def _encode_all(tokenizer, rows: list[dict], config: FinetuneConfig, profile, re
         truncated += e.truncated
         encoded.append(e)
     return encoded, truncated, dropped, skipped
+
+
+def _train_all(jobs: list, config: FinetuneConfig, method: str, work: Path, counter, log):
+    """``(info, adapter dir)`` per job, in job order: one after another here, or one Ray task
+    per cluster with ``--engine ray`` (the work directory must be on storage every Ray node
+    sees)."""
+    if config.engine == "local":
+        for item, rows, previous in jobs:
+            yield _train_one(item, rows, config, method, work, previous, counter, log)
+        return
+    from slmconvert.scale import ray_engine
+
+    address = ray_engine.connect(config.ray_address)
+    if log:
+        log(f"Ray at {address}: {len(jobs)} clusters in parallel")
+    for info, source, lines in ray_engine.run_tasks(
+        _train_remote, [(item, rows, config, method, work, previous) for item, rows, previous in jobs],
+        gpus=config.gpu_share if method == "qlora" else 0,
+    ):  # fmt: skip
+        for line in lines if log else ():
+            log(line)
+        yield info, source
+
+
+def _train_remote(item, rows, config, method, work, previous):
+    """``_train_one`` in a Ray worker: no progress display; its notes come back as lines."""
+    lines: list[str] = []
+    info, source = _train_one(
+        item, rows, config, method, work, previous, lambda *_: None, lines.append
+    )
+    return info, source, lines
 
 
 def _train_one(
@@ -220,14 +259,16 @@ def run(
         out.copy_forward(stage, FORWARD)
         trained = []
         counter = StepCounter(progress)
+        jobs = []
         for item in todo:
             rows = records.get(item["id"], [])
             if not rows:
                 skipped.append({"id": item["id"], "reason": "no training records"})
                 continue
             previous = output / "adapters" / str(item["id"]) if output.exists() else None
-            info, source = _train_one(item, rows, config, method, work, previous, counter, log)
-            shutil.copytree(source, out.path / "adapters" / str(item["id"]))
+            jobs.append((item, rows, previous))
+        for info, source in _train_all(jobs, config, method, work, counter, log):
+            shutil.copytree(source, out.path / "adapters" / str(info["id"]))
             trained.append(info)
         counter.finish()
         doc = {"clusters": trained, "skipped": skipped}

@@ -47,3 +47,33 @@ def test_an_inherited_ray_address_is_not_used_by_the_local_engine(
     result = pii.run(example_stages["collect"], tmp_path / "out", PiiConfig(batch_size=500))
 
     assert result.counts["records"] > 0  # ran locally: nothing tried to reach the address
+
+
+def test_finetune_on_ray_trains_each_cluster_as_a_task_like_the_local_engine(
+    example_stages, small_tiny_model, tmp_path, local_ray
+):
+    import orjson
+
+    from slmconvert.config import FinetuneConfig
+    from slmconvert.stages import finetune
+
+    selection = orjson.loads((example_stages["select"] / "selection.json").read_bytes())
+    chosen = [c["id"] for c in selection["clusters"] if c["decision"] == "specialise"][:2]
+    settings = dict(model=str(small_tiny_model), clusters=chosen, method="lora", max_steps=2,
+                    max_train=4, batch_size=2, save_steps=2, threads=1)  # fmt: skip
+    local = finetune.run(example_stages["select"], tmp_path / "local", FinetuneConfig(**settings))
+    lines: list[str] = []
+    on_ray = finetune.run(
+        example_stages["select"], tmp_path / "ray", FinetuneConfig(**settings, engine="ray"),
+        log=lines.append,
+    )  # fmt: skip
+
+    assert len(chosen) == 2 and on_ray.counts == local.counts
+    assert any("2 clusters in parallel" in line for line in lines)
+    hashes = [
+        {c["id"]: c["config_hash"] for c in orjson.loads((d / "finetune.json").read_bytes())["clusters"]}
+        for d in (tmp_path / "local", tmp_path / "ray")
+    ]  # fmt: skip
+    assert hashes[0] == hashes[1]  # the engine is not part of what an adapter is
+    for cid in chosen:
+        assert (tmp_path / "ray" / "adapters" / str(cid) / "adapter_model.safetensors").is_file()
