@@ -81,6 +81,14 @@ class _ScrubActor:
         )
 
 
+def _read_files(table):
+    """The records of the Parquet files named in ``table``'s ``path`` column."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    return pa.concat_tables([pq.read_table(path) for path in table.column("path").to_pylist()])
+
+
 def scrub_batches(
     data_files: list[Path], settings: dict, batch_size: int, actors: int
 ) -> Iterator[tuple[list[dict], dict]]:
@@ -88,11 +96,16 @@ def scrub_batches(
     import ray.data
 
     _quiet_progress()
-    # Actors and reads share the CPUs: a scrubber actor asks for half a CPU, so that listing
-    # and reading the files (a whole CPU and a quarter) can still be scheduled when every CPU
-    # has an actor; otherwise the pipeline waits forever.
-    files = [str(p) for p in data_files]
-    dataset = ray.data.read_parquet(files, num_cpus=READ_CPUS).map_batches(
+    # Actors and reads share the CPUs: a scrubber actor asks for half a CPU, so that the file
+    # reads (a quarter each) and Ray's own bookkeeping tasks can still be scheduled when every
+    # CPU has an actor; otherwise the pipeline waits forever.
+    # The files are read by tasks of our own rather than read_parquet, whose file listing
+    # needs fsspec's HTTP support (aiohttp) as soon as there is more than one file.
+    files = ray.data.from_items([{"path": str(p)} for p in data_files])
+    tables = files.map_batches(
+        _read_files, batch_size=1, batch_format="pyarrow", num_cpus=READ_CPUS
+    )
+    dataset = tables.map_batches(
         _ScrubActor,
         fn_constructor_kwargs={"settings": settings},
         batch_size=batch_size,

@@ -1,0 +1,126 @@
+"""Scale: a generated fleet through collect → pii → cluster, local engine against Ray.
+
+For each size (default 100,000 calls; a 45-node fleet, every call with a unique user turn), each
+stage runs in a process of its own, so its peak RSS is its own: collect and cluster on the
+local engine, pii on the local engine and with ``--engine ray`` on a local Ray with the same
+CPUs (Ray's start and scheduling overhead included, reported as it is). It prints, and writes to
+``--out``, wall time, records/s and peak RSS per stage and engine, and a projection to N
+machines from the measured per-worker throughput (pii is the stage that scales out; the others
+run once on the driver today).
+
+    python bench/scale.py                          # 100k
+    python bench/scale.py --sizes 100000 1000000   # slower: pii is ~13 min per million here
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+STAGE = """
+import json, resource, sys, time
+from slmconvert.config import ClusterConfig, CollectConfig, PiiConfig
+from slmconvert.stages import cluster, collect, pii
+name, source, out, engine = sys.argv[1:5]
+start = time.perf_counter()
+if name == "collect":
+    result = collect.run([source], out, CollectConfig())
+elif name == "pii":
+    result = pii.run(source, out, PiiConfig(engine=engine))
+else:
+    result = cluster.run(source, out, ClusterConfig())
+print(json.dumps({"wall_s": time.perf_counter() - start, "counts": result.counts,
+                  "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                  "children_rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}))
+"""
+
+
+def stage(name: str, source: Path, out: Path, engine: str = "local") -> dict:
+    """One stage in a fresh process: wall time, counts and peak RSS (its own and its workers')."""
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS": ""}
+    run = subprocess.run(
+        [sys.executable, "-c", STAGE, name, str(source), str(out), engine],
+        capture_output=True, text=True, env=env,
+    )  # fmt: skip
+    if run.returncode:
+        raise SystemExit(f"{name} ({engine}) failed:\n{run.stderr[-3000:]}")
+    return json.loads(run.stdout.strip().splitlines()[-1])
+
+
+def one_size(calls: int, work: Path) -> list[dict]:
+    """Every stage and engine at ``calls`` calls."""
+    from slmconvert.testing.fleet import generate_fleet
+
+    generate_fleet(work / "logs", work / "truth.jsonl", calls=calls, nodes=45, seed=3)
+    rows = []
+    for name, source, out, engine in (
+        ("collect", work / "logs", work / "collect", "local"),
+        ("pii", work / "collect", work / "pii", "local"),
+        ("pii", work / "collect", work / "pii-ray", "ray"),
+        ("cluster", work / "pii", work / "cluster", "local"),
+    ):
+        got = stage(name, source, out, engine)
+        records = got["counts"].get("records") or got["counts"].get("records_in") or calls
+        rows.append({"calls": calls, "stage": name, "engine": engine, "wall_s": got["wall_s"],
+                     "records_per_s": records / got["wall_s"],
+                     "peak_rss_mb": max(got["rss_mb"], got["children_rss_mb"])})  # fmt: skip
+    return rows
+
+
+def projection(rows: list[dict], machines: tuple[int, ...] = (1, 4, 16)) -> list[str]:
+    """pii on N machines like this one, from the Ray run's measured throughput (linear: each
+    machine adds its cores; the driver's de-duplication and writing measured as the rest)."""
+    lines = []
+    for row in (r for r in rows if r["stage"] == "pii" and r["engine"] == "ray"):
+        for n in machines:
+            hours = 10_000_000 / (row["records_per_s"] * n) / 3600
+            lines.append(f"pii, 10 M calls on {n} machine(s) like this one: ~{hours:.1f} h")
+    return lines
+
+
+def main() -> None:
+    """Run every size, print the table, write it to --out."""
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sizes", type=int, nargs="+", default=[100_000])
+    ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "scale.md")
+    args = ap.parse_args()
+    rows = []
+    for calls in args.sizes:
+        with tempfile.TemporaryDirectory() as tmp:
+            rows += one_size(calls, Path(tmp))
+    header = f"| calls | stage | engine | wall s | records/s | peak RSS MB |\n|{'---|' * 6}"
+    table = [header] + [
+        f"| {r['calls']:,} | {r['stage']} | {r['engine']} | {r['wall_s']:.1f} | "
+        f"{r['records_per_s']:,.0f} | {r['peak_rss_mb']:,.0f} |"
+        for r in rows
+    ]
+    text = "\n".join(
+        [
+            "# bench/scale.py — collect → pii → cluster, local engine and Ray",
+            "",
+            f"Run: `python bench/scale.py --sizes {' '.join(map(str, args.sizes))}`, "
+            f"{time.strftime('%Y-%m-%d')}, {os.cpu_count()} CPUs; Ray is a local Ray on the "
+            "same CPUs (its start, about 3 s, included). Peak RSS is the larger of the stage's "
+            "process and its largest worker process; Ray's actors are not the driver's "
+            "children, so the Ray row's RSS is the driver's alone.",
+            "",
+            *table,
+            "",
+            *projection(rows),
+        ]
+    )
+    args.out.write_text(text + "\n")
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
