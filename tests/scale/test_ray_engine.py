@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from slmconvert.config import PiiConfig
@@ -38,6 +40,25 @@ def test_pii_on_ray_writes_the_records_and_counts_the_local_engine_writes(
     assert records(tmp_path / "ray") == records(tmp_path / "local")
     assert on_ray.counts == local.counts
     assert on_ray.manifest["pii"]["detectors"] == local.manifest["pii"]["detectors"]
+
+
+def test_a_collect_output_in_several_shards_reads_on_ray_in_order(tmp_path, local_ray):
+    from slmconvert.config import CollectConfig
+    from slmconvert.stages import collect
+
+    logs = Path(__file__).resolve().parents[2] / "examples" / "logs"
+    sharded = collect.run([str(logs)], tmp_path / "collect", CollectConfig(shard_rows=700))
+    assert len(list((tmp_path / "collect" / "data").glob("*.parquet"))) > 2
+
+    local = pii.run(tmp_path / "collect", tmp_path / "local", PiiConfig(batch_size=300))
+    on_ray = pii.run(
+        tmp_path / "collect", tmp_path / "ray", PiiConfig(batch_size=300, engine="ray")
+    )
+
+    assert sharded.counts["records"] == local.counts["records_in"] == on_ray.counts["records_in"]
+    assert [r["id"] for r in open_input(tmp_path / "ray").read_table().to_pylist()] == [
+        r["id"] for r in open_input(tmp_path / "local").read_table().to_pylist()
+    ]  # the same records in the same order
 
 
 def test_an_inherited_ray_address_is_not_used_by_the_local_engine(
