@@ -50,6 +50,16 @@ class CollectConfig(StageConfig):
         description="Parsing processes in all (1 = this one only); 0 = auto: one below 32 MB "
         "of input or on one core, else one per core (up to 4).",
     )
+    engine: Literal["local", "ray"] = Field(
+        "local",
+        description="local (processes on this machine) or ray (parsing as Ray tasks; this "
+        "machine still reads the files; pip install slmconvert[ray]).",
+    )
+    ray_address: str | None = Field(
+        None,
+        description="With --engine ray: the Ray cluster to join (default: RAY_ADDRESS, else a "
+        "local Ray on 127.0.0.1).",
+    )
 
 
 class PiiConfig(StageConfig):

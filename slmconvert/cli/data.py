@@ -26,6 +26,8 @@ def collect(
     dedup: Annotated[bool, setting(C, "dedup")] = default(C, "dedup"),
     shard_rows: Annotated[int, setting(C, "shard_rows")] = default(C, "shard_rows"),
     workers: Annotated[int, setting(C, "workers")] = default(C, "workers"),
+    engine: Annotated[str, setting(C, "engine")] = default(C, "engine"),
+    ray_address: Annotated[str | None, setting(C, "ray_address")] = default(C, "ray_address"),
     seed: Annotated[int, setting(C, "seed")] = default(C, "seed"),
     force: Force = False,
 ) -> None:
@@ -36,7 +38,8 @@ def collect(
     from slmconvert.progress import RichProgress
     from slmconvert.stages import collect as stage
 
-    skip_pandas_import()
+    if engine == "local":  # Ray Data needs pandas
+        skip_pandas_import()
     config = build(
         CollectConfig,
         {
@@ -45,10 +48,12 @@ def collect(
             "dedup": dedup,
             "shard_rows": shard_rows,
             "workers": workers,
+            "engine": engine,
+            "ray_address": ray_address,
             "seed": seed,
         },
     )
-    result = stage.run(inputs, output, config, force=force, progress=RichProgress())
+    result = stage.run(inputs, output, config, force=force, progress=RichProgress(), log=_log)
     _print(summaries.collect(result))
     skipped = result.counts["bad"]
     if skipped:

@@ -6,7 +6,8 @@ a small object store. It is only called when ``--engine ray`` is asked for, so a
 ``RAY_ADDRESS`` never sends unscrubbed logs anywhere by itself; the address in use is returned
 for the stage to print.
 
-``run_tasks`` runs one function per item as Ray tasks (finetune: one cluster each, with a GPU
+``RayChunkParser`` parses collect's chunks of log lines as Ray tasks. ``run_tasks`` runs one
+function per item as Ray tasks (finetune: one cluster each, with a GPU
 share). ``scrub_batches`` runs the pii stage's scrubbing as ``map_batches`` over the input's Parquet
 files on a pool of actors, each holding one ``Scrubber`` (Presidio and the word lists are built
 once per actor), and yields ``(records, report)`` per batch in input order (order preserved), so
@@ -16,6 +17,7 @@ the stage's own de-duplication and writer see what the local engine gives them.
 from __future__ import annotations
 
 import os
+from collections import deque
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -129,3 +131,41 @@ def run_tasks(fn, args: list[tuple], gpus: float = 0, cpus: float = 1) -> Iterat
     refs = [remote.remote(*a) for a in args]
     for ref in refs:
         yield ray.get(ref)
+
+
+class RayChunkParser:
+    """collect's ``ChunkParser`` on Ray tasks: each chunk of log lines parsed by a task, the
+    results in job order, at most ``window`` chunks in flight (this process reads the files)."""
+
+    def __init__(self, side: dict, window: int = 0):
+        self.side = side
+        self.window = window or 2 * (os.cpu_count() or 1)
+
+    def __enter__(self) -> RayChunkParser:
+        import ray
+
+        self._side = ray.put(self.side)
+        self._task = ray.remote(num_cpus=1, max_retries=0)(_parse_chunk)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._side = None
+
+    def map(self, jobs) -> Iterator:
+        """``ChunkResult``s for ``(format, file, items)`` jobs, in job order."""
+        import ray
+
+        pending: deque = deque()
+        for job in jobs:
+            if len(pending) >= self.window:
+                yield ray.get(pending.popleft())
+            pending.append(self._task.remote(self._side, *job))
+        while pending:
+            yield ray.get(pending.popleft())
+
+
+def _parse_chunk(side: dict, name: str, file: str, items):
+    from slmconvert import parsing
+
+    parsing._init(side)
+    return parsing.parse_chunk(name, file, items)

@@ -235,6 +235,18 @@ def _document_chunks(
     log.detected = name
 
 
+def _chunk_parser(config: CollectConfig, side: dict, workers: int, log):
+    """This machine's worker processes, or Ray tasks with ``--engine ray``."""
+    if config.engine == "local":
+        return ChunkParser(side, workers)
+    from slmconvert.scale import ray_engine
+
+    address = ray_engine.connect(config.ray_address)
+    if log:
+        log(f"Ray at {address}; raw log blocks travel to its workers")
+    return ray_engine.RayChunkParser(side)
+
+
 def run(
     inputs: list[str],
     output: str | Path,
@@ -242,8 +254,10 @@ def run(
     *,
     force: bool = False,
     progress: Progress | None = None,
+    log=None,
 ) -> StageResult:
-    """Collect log files (paths, directories, globs or ``-``) into canonical records at ``output``."""
+    """Collect log files (paths, directories, globs or ``-``) into canonical records at ``output``
+    (``log(line)`` gets notes, such as the Ray address in use)."""
     config = config or CollectConfig()
     progress = progress or NoProgress()
     forced = formats.get(config.format) if config.format else None
@@ -256,7 +270,7 @@ def run(
         workers = _workers(config.workers, total)
         with (
             _arrow_memory(),
-            ChunkParser(side, workers) as chunker,
+            _chunk_parser(config, side, workers, log) as chunker,
             ThreadPoolExecutor(1, thread_name_prefix="collect-writer") as writing,
         ):
             sink = _Sink(out.records(config.shard_rows), tally, config.dedup, writing)

@@ -34,7 +34,7 @@ RUN_FILE = "run.json"
 REPORT_MODULE = "slmconvert.report"
 # how a stage reports as it goes: a slmconvert.progress.Progress, a ``log(line)`` callback, or both
 REPORTS = {
-    "collect": "progress",
+    "collect": "both",
     "pii": "both",
     "cluster": "progress",
     "finetune": "both",

@@ -61,6 +61,22 @@ def test_a_collect_output_in_several_shards_reads_on_ray_in_order(tmp_path, loca
     ]  # the same records in the same order
 
 
+def test_collect_on_ray_parses_the_logs_into_the_records_the_local_engine_writes(
+    tmp_path, local_ray
+):
+    from slmconvert.config import CollectConfig
+    from slmconvert.stages import collect
+
+    logs = [str(Path(__file__).resolve().parents[2] / "examples" / "logs")]
+    local = collect.run(logs, tmp_path / "local", CollectConfig(workers=1))
+    lines: list[str] = []
+    on_ray = collect.run(logs, tmp_path / "ray", CollectConfig(engine="ray"), log=lines.append)
+
+    assert any("Ray at local" in line for line in lines)
+    assert records(tmp_path / "ray") == records(tmp_path / "local")
+    assert on_ray.counts == local.counts
+
+
 def test_an_inherited_ray_address_is_not_used_by_the_local_engine(
     example_stages, tmp_path, monkeypatch
 ):
