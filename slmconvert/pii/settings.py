@@ -18,8 +18,9 @@ GAZETTEERS = ("names", "places")
 """Word lists that find names and places without NER: census names, GeoNames places."""
 
 NER_ONLY_ENTITIES = ("PERSON", "LOCATION", "NRP", "ORGANIZATION")
-"""Entity types that a spaCy NER model finds in free text. A blank pipeline misses LOCATION, NRP
-and ORGANIZATION entirely and PERSON partly (the name gazetteer finds the names it knows)."""
+"""Entity types that a spaCy NER model finds in free text. A blank pipeline misses NRP and
+ORGANIZATION entirely, and PERSON and LOCATION partly (the census name gazetteer and the
+GeoNames place gazetteer find what they know, ``gazetteers``)."""
 
 PRESIDIO_DEFAULT_ENTITIES = (
     "PERSON",
