@@ -30,6 +30,7 @@ STAGE = """
 import json, resource, sys, time
 from slmconvert.config import ClusterConfig, CollectConfig, PiiConfig
 from slmconvert.stages import cluster, collect, pii
+from slmconvert.testing.peak import peak_rss_bytes
 name, source, out, engine = sys.argv[1:5]
 start = time.perf_counter()
 if name == "collect":
@@ -39,7 +40,7 @@ elif name == "pii":
 else:
     result = cluster.run(source, out, ClusterConfig())
 print(json.dumps({"wall_s": time.perf_counter() - start, "counts": result.counts,
-                  "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                  "rss_mb": peak_rss_bytes() / 2**20,
                   "children_rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}))
 """
 

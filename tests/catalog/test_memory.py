@@ -11,13 +11,12 @@ from slmconvert.catalog import memory
 # A LoRA fine-tune of a random Llama-shaped model: the process's peak resident memory, less
 # what it held before the model was built (torch, the input batch).
 SCRIPT = """
-import json, resource, sys
+import json, sys
 import torch
 from peft import LoraConfig, get_peft_model
 from transformers import LlamaConfig, LlamaForCausalLM
 
-def rss():
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+from slmconvert.testing.peak import peak_rss_bytes as rss
 
 b, s, h, L, V = map(int, sys.argv[1:6])
 torch.manual_seed(0)

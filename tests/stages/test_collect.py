@@ -401,11 +401,12 @@ def test_no_value_from_a_bad_record_reaches_stderr_the_manifest_or_the_report(cl
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "formats"
 PEAK_RSS = """
-import resource, sys
+import sys
 from slmconvert.config import CollectConfig
 from slmconvert.stages import collect
+from slmconvert.testing.peak import peak_rss_bytes
 collect.run([sys.argv[1]], sys.argv[2], CollectConfig(workers=1))
-print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+print(peak_rss_bytes())
 """
 
 
@@ -432,7 +433,7 @@ def test_a_json_export_collects_in_memory_flat_in_its_size(tmp_path):
             [sys.executable, "-c", PEAK_RSS, str(log), str(tmp_path / f"out-{megabytes}")],
             capture_output=True, text=True, check=True, timeout=300,
         )  # fmt: skip
-        peaks.append(int(run.stdout.strip().splitlines()[-1]) * 1024)
+        peaks.append(int(run.stdout.strip().splitlines()[-1]))
     # read whole, the 64 MB export alone would take ~11x its size (measured before streaming)
     assert peaks[1] - peaks[0] < 24 << 20, [p >> 20 for p in peaks]
 
