@@ -32,8 +32,9 @@ QWEN3_0_6B = {
 }  # fmt: skip
 
 
-def build_model(path: Path, cpu: bool) -> None:
-    """A random Qwen3-0.6B-shaped model (smaller on ``cpu``) with the tiny tokenizer."""
+def build_model(path: Path, cpu: bool) -> float:
+    """A random Qwen3-0.6B-shaped model (smaller on ``cpu``) with the tiny tokenizer; returns
+    its parameters in billions."""
     import torch
     from transformers import AutoTokenizer, Qwen3Config, Qwen3ForCausalLM
 
@@ -43,10 +44,12 @@ def build_model(path: Path, cpu: bool) -> None:
     if cpu:
         shape.update(hidden_size=128, num_hidden_layers=2, intermediate_size=384, vocab_size=4096)
     torch.manual_seed(0)
-    Qwen3ForCausalLM(Qwen3Config(**shape)).save_pretrained(path)
+    model = Qwen3ForCausalLM(Qwen3Config(**shape))
+    model.save_pretrained(path)
     tokenizer = AutoTokenizer.from_pretrained(tiny_model_path())
     tokenizer.chat_template = (ROOT / "tests/fixtures/templates/qwen3.jinja").read_text()
     tokenizer.save_pretrained(path)
+    return sum(p.numel() for p in model.parameters()) / 1e9
 
 
 def records(n: int) -> list[dict]:
@@ -90,7 +93,7 @@ def main() -> None:
     except ImportError:
         method = "lora"
     work = Path(tempfile.mkdtemp())
-    build_model(work / "model", cpu=not cuda)
+    params_b = build_model(work / "model", cpu=not cuda)
     ref = ModelRef("qwen3-0.6b-shaped", str(work / "model"))
     tokenizer = load_tokenizer(ref)
     rows = records(args.batch * 6)
@@ -105,10 +108,6 @@ def main() -> None:
     from transformers import AutoConfig
 
     model_config = AutoConfig.from_pretrained(work / "model")
-    params_b = sum(
-        p.numel() for p in __import__("transformers").AutoModelForCausalLM.from_config(
-            model_config).parameters()
-    ) / 1e9  # fmt: skip
     longest = max(len(e.input_ids) for e in encoded)
     shape = memory.Shape(params_b, model_config.hidden_size, model_config.num_hidden_layers,
                          model_config.vocab_size, model_config.num_key_value_heads,

@@ -28,6 +28,15 @@ class StageConfig(BaseModel):
     seed: int = Field(0, description="Random seed; the same seed and input give the same output.")
 
 
+def ray_address_field():
+    """The ``ray_address`` setting of every stage that can run on Ray."""
+    return Field(
+        None,
+        description="With --engine ray: the Ray cluster to join (default: RAY_ADDRESS, else a "
+        "local Ray on 127.0.0.1).",
+    )
+
+
 class CollectConfig(StageConfig):
     """Settings of `collect`: read agent logs into canonical records."""
 
@@ -55,11 +64,7 @@ class CollectConfig(StageConfig):
         description="local (processes on this machine) or ray (parsing as Ray tasks; this "
         "machine still reads the files; pip install slmconvert[ray]).",
     )
-    ray_address: str | None = Field(
-        None,
-        description="With --engine ray: the Ray cluster to join (default: RAY_ADDRESS, else a "
-        "local Ray on 127.0.0.1).",
-    )
+    ray_address: str | None = ray_address_field()
 
 
 class PiiConfig(StageConfig):
@@ -99,11 +104,7 @@ class PiiConfig(StageConfig):
         description="local (worker processes on this machine) or ray (Ray Data actors; "
         "pip install slmconvert[ray]).",
     )
-    ray_address: str | None = Field(
-        None,
-        description="With --engine ray: the Ray cluster to join (default: RAY_ADDRESS, else a "
-        "local Ray on 127.0.0.1).",
-    )
+    ray_address: str | None = ray_address_field()
     gazetteers: list[Literal["names", "places"]] = Field(
         ["names", "places"],
         description="Word lists that find names and places without NER: names (US census "
@@ -366,11 +367,7 @@ class FinetuneConfig(StageConfig):
         description="local (clusters one after another) or ray (one Ray task per cluster, in "
         "parallel; pip install slmconvert[ray]).",
     )
-    ray_address: str | None = Field(
-        None,
-        description="With --engine ray: the Ray cluster to join (default: RAY_ADDRESS, else a "
-        "local Ray on 127.0.0.1).",
-    )
+    ray_address: str | None = ray_address_field()
     gpu_share: float = Field(
         1.0, gt=0, le=8,
         description="With --engine ray on GPUs: GPUs per adapter (0.5 lets two small adapters "

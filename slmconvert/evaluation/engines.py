@@ -46,14 +46,6 @@ def _llm(model: str, lora_rank: int):
     return LLM(model=model, **lora)
 
 
-def vllm_rank(rank: int) -> int:
-    """The smallest ``--max-lora-rank`` vLLM accepts that holds an adapter of ``rank``."""
-    for allowed in (8, 16, 32, 64, 128, 256, 320, 512):
-        if rank <= allowed:
-            return allowed
-    raise ValueError(f"LoRA rank {rank} is above vLLM's largest, 512")
-
-
 def vllm_engine(base: str, adapter: Path | None, config, lora_rank: int = 0) -> Engine:
     """vLLM's offline engine on ``base``, with ``adapter`` (a PEFT directory) as LoRA."""
     try:
@@ -61,6 +53,8 @@ def vllm_engine(base: str, adapter: Path | None, config, lora_rank: int = 0) -> 
         from vllm.lora.request import LoRARequest
     except ImportError:
         raise MissingDependencyError("vllm", "eval --engine vllm") from None
+    from slmconvert.deploy.serve import vllm_rank  # the ranks vllm.sh serves with
+
     llm = _llm(base, vllm_rank(lora_rank) if adapter is not None else 0)
     request = LoRARequest("adapter", 1, str(adapter)) if adapter is not None else None
 

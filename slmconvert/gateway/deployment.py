@@ -15,6 +15,7 @@ from slmconvert.clustering.router import TaskRouter
 from slmconvert.errors import InputError
 from slmconvert.gateway.gates import Gate, Step
 from slmconvert.stagedir import read_json_object
+from slmconvert.training.templates import PROFILES
 
 RERUN = "re-run from `slmconvert cluster` (and the stages after it)"
 
@@ -32,10 +33,16 @@ class Served:
     tool_format: str
     native_tools: bool
     template: str | None  # the chat-template profile it was trained with (training.templates)
-    parser: str | None  # the eval parser for its output
     tools: frozenset[str]  # every tool the cluster was offered in the logs
     gate: Gate
     metric: str = "tool_call_match"  # the offline gate's metric, which the live gate measures
+
+    @property
+    def parser(self) -> str | None:
+        """The format its output is read in, from its template profile (None before profiles:
+        such an adapter's server answers in OpenAI tool_calls only)."""
+        profile = PROFILES.get(self.template or "")
+        return profile.parser if profile else None
 
 
 @dataclass
@@ -74,7 +81,6 @@ def _served(path: Path, entry: dict, gate_doc: dict, tools: dict[int, list[str]]
         tool_format=training.get("tool_format") or "hermes <tool_call> JSON",
         native_tools=bool(training.get("native_tools", True)),
         template=training.get("template"),
-        parser=training.get("parser"),
         tools=frozenset(tools.get(cid, [])),
         gate=Gate(steps, float(entry["gate"]["threshold"])),
         metric=entry["gate"].get("metric") or "tool_call_match",

@@ -66,7 +66,7 @@ def _slm_backends(dep, settings: ServeSettings) -> dict:
         served = [
             {"lora_name": s.lora_name, "model": s.model, "base": s.base, "adapter": s.adapter,
              "kind": s.kind, "tool_format": s.tool_format, "native_tools": s.native_tools,
-             "template": s.template, "parser": s.parser}
+             "template": s.template}
             for s in dep.served.values()
         ]  # fmt: skip
         return {"*": TransformersBackend(dep.path, served)}

@@ -137,7 +137,7 @@ class TransformersBackend:
             raise UpstreamError("template") from None
         [[out]] = generate(model, tokenizer, [prompt], batch_size=1,
                            max_new_tokens=body.get("max_tokens") or self.max_new_tokens)  # fmt: skip
-        answer = parse(out.text, entry.get("parser") or profile.parser)
+        answer = parse(out.text, profile.parser)
         if not answer.valid:
             raise UpstreamError("garbage")
         ids = [f"call_{i}" for i in range(len(answer.calls))]

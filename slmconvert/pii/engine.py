@@ -177,7 +177,6 @@ class Analyzer:
         self._phone: frozenset[str] = frozenset()
         self._ner: frozenset[str] = frozenset()
         self._always: frozenset[str] = frozenset()
-        self._exact: list[tuple[object, frozenset[str]]] = []
         self._own: list[tuple[object, frozenset[str]]] = []
         for rec in self.engine.registry.recognizers:
             ents = frozenset(rec.supported_entities) & self.entities
@@ -186,7 +185,6 @@ class Analyzer:
             if callable(getattr(rec, "could_match", None)):
                 # This project's recognizers: an exact, cached check; they need no NLP
                 # artifacts and have no context words, so they can also run without Presidio.
-                self._exact.append((rec.could_match, ents))
                 self._own.append((rec, ents))
             elif isinstance(rec, PatternRecognizer) and (
                 type(rec).analyze is PatternRecognizer.analyze or type(rec) is IbanRecognizer
@@ -219,8 +217,8 @@ class Analyzer:
             if not ents <= found and compiled.search(text):
                 found |= ents
         own: set[str] = set()
-        for could_match, ents in self._exact:
-            if not ents <= own and could_match(text):
+        for rec, ents in self._own:
+            if not ents <= own and rec.could_match(text):
                 own |= ents
         return frozenset(found), frozenset(own)
 

@@ -50,11 +50,11 @@ def connect(address: str | None = None, num_cpus: int | None = None) -> str:
         _node_ip_address="127.0.0.1",
         **quiet,
     )
-    _quiet_progress()
     return "local"
 
 
-def _quiet_progress() -> None:
+def _ordered_quiet_data() -> None:
+    """Ray Data in input order (the stage writes what the local engine writes), no bars."""
     from ray.data import DataContext
 
     ctx = DataContext.get_current()
@@ -97,7 +97,7 @@ def scrub_batches(
     """``(kept records, report dict)`` per batch of ``data_files``, in input order."""
     import ray.data
 
-    _quiet_progress()
+    _ordered_quiet_data()
     # Actors and reads share the CPUs: a scrubber actor asks for half a CPU, so that the file
     # reads (a quarter each) and Ray's own bookkeeping tasks can still be scheduled when every
     # CPU has an actor; otherwise the pipeline waits forever.

@@ -16,7 +16,7 @@ import orjson
 
 from slmconvert import evaluation as ev
 from slmconvert.config import EvalConfig
-from slmconvert.errors import InputError, StageError
+from slmconvert.errors import InputError
 from slmconvert.evaluation.engines import transformers_engine, vllm_engine
 from slmconvert.evaluation.similarity import SIMILARITY_MODEL, Similarity
 from slmconvert.progress import Progress, StepCounter
@@ -111,11 +111,7 @@ def _prompts(tokenizer, rows: list[dict], profile, model: str, log, cid) -> tupl
             skipped += 1
             continue
         except ex.TemplateFailure as exc:
-            src = row.get("source") or {}
-            raise StageError(
-                f"model {model}: its chat template failed on {src.get('file')}:"
-                f"{src.get('line')} ({exc})"
-            ) from None
+            raise exc.stage_error(model, row) from None
         kept.append(row)
     if skipped and log:
         log(f"cluster {cid}: {skipped} held-out calls skipped for the {profile.name} template")
@@ -128,7 +124,7 @@ def _evaluate(entry, rows, upstream: Path, config, similarity, progress, log) ->
     ref_model = ModelRef(entry["model"], entry["base"], entry.get("tool_format") or "")
     tokenizer = load_tokenizer(ModelRef(entry["model"], str(adapter)))
     profile = profile_of(entry, tokenizer)
-    fmt = entry.get("parser") or profile.parser
+    fmt = profile.parser
     rows, prompts = _prompts(tokenizer, rows, profile, entry["model"], log, cid)
     refs = [ev.reference_answer(r["response"]) for r in rows]
 

@@ -20,7 +20,7 @@ from pathlib import Path
 import orjson
 
 from slmconvert.config import FinetuneConfig
-from slmconvert.errors import InputError, StageError
+from slmconvert.errors import InputError
 from slmconvert.progress import Progress, StepCounter
 from slmconvert.stagedir import StageInput, StageOutput, StageResult, hash_json, open_input
 from slmconvert.training import examples as ex
@@ -106,13 +106,10 @@ def _encode_all(tokenizer, rows: list[dict], config: FinetuneConfig, profile, re
             skipped[str(why)] += 1
             continue
         except ex.TemplateFailure as exc:
-            src = row.get("source") or {}
-            raise StageError(
-                f"model {ref.name}: its chat template failed on {src.get('file')}:"
-                f"{src.get('line')} ({exc})",
-                f"the {profile.name} template profile does not fit this template; "
-                "report it with the model id",
-            ) from None
+            hint = (
+                f"the {profile.name} template profile does not fit it; report it with the model id"
+            )
+            raise exc.stage_error(ref.name, row, hint) from None
         if e is None:
             dropped += 1
             continue

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 import orjson
 
+from slmconvert.errors import StageError
 from slmconvert.training import shaping
 from slmconvert.training.shaping import Skip  # noqa: F401 - raised from here for callers
 from slmconvert.training.templates import PROFILES, TemplateProfile, profile_for, template_text
@@ -52,11 +53,6 @@ def _parameters(text: str | None):
         return {"type": "object", "properties": {}}
 
 
-def template_renders_tools(tokenizer) -> bool:
-    """Whether the tokenizer's chat template takes tool definitions (its family's profile)."""
-    return profile_for(tokenizer).tools != "text"
-
-
 def has_generation_markers(tokenizer) -> bool:
     """Whether the chat template marks assistant text with ``{% generation %}``."""
     template = template_text(tokenizer)
@@ -65,6 +61,15 @@ def has_generation_markers(tokenizer) -> bool:
 
 class TemplateFailure(Exception):
     """The chat template raised on a record (its message is the template's own text)."""
+
+    def stage_error(self, model: str, record: dict, hint: str | None = None) -> StageError:
+        """One line naming the model and the record's file:line, for the stage to raise."""
+        src = record.get("source") or {}
+        return StageError(
+            f"model {model}: its chat template failed on {src.get('file')}:{src.get('line')} "
+            f"({self})",
+            hint,
+        )
 
 
 def _call_body(call: dict) -> dict:
@@ -128,11 +133,11 @@ def _tool(spec: dict) -> dict:
 
 
 def conversation(
-    record: dict, profile: TemplateProfile | str | bool | None = None
+    record: dict, profile: TemplateProfile | str | None = None
 ) -> tuple[list[dict], list[dict] | None, dict]:
     """The record's prompt as chat messages, tools and template kwargs, shaped for the
-    template family ``profile`` (a profile or its name; ``True``/``None`` = Hermes, ``False``
-    = the text fallback). Raises ``Skip`` when the template cannot hold the record."""
+    template family ``profile`` (a profile or its name; None = Hermes). Raises ``Skip`` when
+    the template cannot hold the record."""
     profile = _as_profile(profile)
     history = shaping.adapt(record["messages"], record.get("response"), profile)
     messages = [_message(m, profile) for m in history]
@@ -157,21 +162,17 @@ def conversation(
     return messages, tools, kwargs
 
 
-def answer(record: dict, profile: TemplateProfile | str | bool | None = None) -> dict:
+def answer(record: dict, profile: TemplateProfile | str | None = None) -> dict:
     """The record's logged response as an assistant chat message for ``profile``."""
     profile = _as_profile(profile)
     response = shaping.adapt_answer(record["response"], record["messages"], profile)
     return _message({**response, "role": "assistant"}, profile)
 
 
-def _as_profile(profile) -> TemplateProfile:
+def _as_profile(profile: TemplateProfile | str | None) -> TemplateProfile:
     if isinstance(profile, TemplateProfile):
         return profile
-    if profile is False:
-        return PROFILES["text"]
-    if profile is None or profile is True:
-        return PROFILES["hermes"]
-    return PROFILES[profile]
+    return PROFILES[profile or "hermes"]
 
 
 def _apply(tokenizer, messages, tools, kwargs, **options):

@@ -118,13 +118,6 @@ def profile_for(tokenizer, name: str | None = None) -> TemplateProfile:
     return PROFILES["hermes"] if "tools" in template else PROFILES["text"]
 
 
-def unknown_profile(name: str) -> str | None:
-    """An error message when ``name`` is not a known profile, else None."""
-    if name in PROFILES:
-        return None
-    return f"unknown chat template family '{name}'; known: {', '.join(PROFILES)}"
-
-
 def profile_of(training: dict, tokenizer=None) -> TemplateProfile:
     """The profile a finetune entry (``finetune.json``, ``training.json``) was trained with;
     entries written before profiles existed say only ``native_tools``."""

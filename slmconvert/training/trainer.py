@@ -17,7 +17,7 @@ from pathlib import Path
 from slmconvert.config import FinetuneConfig
 from slmconvert.errors import ConfigError, StageError
 from slmconvert.training.examples import Encoded
-from slmconvert.training.models import ModelRef, load_model, load_tokenizer
+from slmconvert.training.models import ModelRef, device, load_model, load_tokenizer
 
 
 @dataclass
@@ -42,9 +42,7 @@ class TrainResult:
 
 def cuda_available() -> bool:
     """Whether torch sees a CUDA device."""
-    import torch
-
-    return torch.cuda.is_available()
+    return device() == "cuda"
 
 
 def pick_method(requested: str) -> str:

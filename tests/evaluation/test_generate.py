@@ -44,10 +44,3 @@ def test_the_vllm_engine_needs_vllm_and_says_so():
         pytest.skip("vllm is installed here")
     with pytest.raises(MissingDependencyError, match="vllm"):
         vllm_engine("Qwen/Qwen3-0.6B", None, EvalConfig(engine="vllm"))
-
-
-@pytest.mark.parametrize(("rank", "allowed"), [(4, 8), (8, 8), (12, 16), (48, 64), (300, 320)])
-def test_an_adapters_rank_maps_to_a_max_lora_rank_vllm_accepts(rank, allowed):
-    from slmconvert.evaluation.engines import vllm_rank
-
-    assert vllm_rank(rank) == allowed
