@@ -33,6 +33,7 @@ import orjson
 import pyarrow as pa
 
 from slmconvert.errors import BadRecord
+from slmconvert.forking import start_method
 from slmconvert.formats.registry import Ignored, ParseContext
 from slmconvert.records import SCHEMA
 
@@ -285,7 +286,7 @@ class ChunkParser:
             self.spool = _new_spool()
         _init(self.side, spool=self.spool)
         if self.workers > 0:
-            method = "fork" if sys.platform.startswith("linux") else "spawn"
+            method = start_method() if sys.platform.startswith("linux") else "spawn"
             self._pool = ProcessPoolExecutor(
                 self.workers,
                 mp_context=multiprocessing.get_context(method),

@@ -23,6 +23,7 @@ import weakref
 from collections.abc import Iterable
 from typing import Any
 
+from slmconvert.forking import start_method
 from slmconvert.pii.engine import Analyzer, Span, build_analyzer
 from slmconvert.pii.fakes import SurrogateFactory
 from slmconvert.pii.report import PiiReport
@@ -122,8 +123,7 @@ class Scrubber:
         if self._pool is not None and self._pool_workers == workers:
             return self._pool
         self.close()
-        methods = multiprocessing.get_all_start_methods()
-        ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+        ctx = multiprocessing.get_context(start_method())
         # Forked workers inherit the analyzer built in this process; spawned ones build their own.
         self._pool = ctx.Pool(workers, initializer=_worker_init, initargs=(self.settings,))
         self._pool_workers = workers
