@@ -3,10 +3,13 @@
 Records are plain dicts (fast to build, fast to hand to pyarrow). The builders here normalise
 the awkward parts once, so parsers stay declarative:
 
-- a message is ``{role, content, tool_calls, tool_call_id, name}``;
-- a tool call is ``{id, name, arguments}`` where ``arguments`` is always a JSON *string* with
-  canonical key order (an argument string that is not JSON is kept verbatim and the record gets
-  ``arguments_valid = False``);
+- a message is ``{role, content, tool_calls, tool_call_id, name, media}``, where ``media``
+  lists the kinds of its non-text parts (``image``, ``audio``, ``video``, ``file``) and nothing
+  else of them: no bytes, URLs or file names, which can identify people;
+- a tool call is ``{id, name, arguments, provider}`` where ``arguments`` is always a JSON
+  *string* with canonical key order (an argument string that is not JSON is kept verbatim and
+  the record gets ``arguments_valid = False``), and ``provider`` is true for a server-side tool
+  the LLM's provider ran (web search, code execution);
 - a tool is ``{name, description, parameters}`` with ``parameters`` a JSON Schema as a JSON string.
 
 Later stages fill ``cluster_id`` and ``split``; until then they are null.
@@ -25,8 +28,20 @@ import xxhash
 from slmconvert.errors import BadRecord
 
 ROLES = ("system", "user", "assistant", "tool")
+MEDIA_KINDS = ("image", "audio", "video", "file")
+"""The kinds a non-text content part is kept as (the fixed list the schema allows)."""
 
-TOOL_CALL_TYPE = pa.struct([("id", pa.string()), ("name", pa.string()), ("arguments", pa.string())])
+SCHEMA_VERSION = 2
+"""Bumped when the record's fields change: 2 added ``media``, ``has_media`` and ``provider``."""
+
+TOOL_CALL_TYPE = pa.struct(
+    [
+        ("id", pa.string()),
+        ("name", pa.string()),
+        ("arguments", pa.string()),
+        ("provider", pa.bool_()),
+    ]
+)
 MESSAGE_TYPE = pa.struct(
     [
         ("role", pa.string()),
@@ -34,6 +49,7 @@ MESSAGE_TYPE = pa.struct(
         ("tool_calls", pa.list_(TOOL_CALL_TYPE)),
         ("tool_call_id", pa.string()),
         ("name", pa.string()),
+        ("media", pa.list_(pa.string())),
     ]
 )
 TOOL_TYPE = pa.struct(
@@ -56,9 +72,11 @@ SCHEMA = pa.schema(
         ("latency_ms", pa.float64()),
         ("cost_usd", pa.float64()),
         ("arguments_valid", pa.bool_()),
+        ("has_media", pa.bool_()),
         ("cluster_id", pa.int32()),
         ("split", pa.string()),
-    ]
+    ],
+    metadata={"slmconvert.schema_version": str(SCHEMA_VERSION)},
 )
 """The pyarrow schema every stage writes. Field names are public contract."""
 
@@ -88,12 +106,17 @@ def normalize_arguments(arguments: Any) -> tuple[str, bool]:
         return str(arguments), False
 
 
-def tool_call(name: Any, arguments: Any = None, id: Any = None) -> dict:
-    """Build a canonical tool call; ``arguments`` may be an object or a JSON string."""
+def tool_call(name: Any, arguments: Any = None, id: Any = None, provider: bool = False) -> dict:
+    """Build a canonical tool call; ``arguments`` may be an object or a JSON string.
+
+    ``provider`` marks a server-side tool the LLM's provider ran itself (web search, code
+    execution); such calls are kept with their results but no agent tool answers them."""
     if not isinstance(name, str) or not name:
         raise BadRecord("tool_call.name", "missing or not a string")
     args, valid = normalize_arguments(arguments)
     call = {"id": None if id is None else str(id), "name": name, "arguments": args}
+    if provider:  # only when set: a text-only call's id stays what schema 1 gave it
+        call["provider"] = True
     if not valid:
         call["_invalid"] = True
     return call
@@ -105,19 +128,48 @@ def message(
     tool_calls: Iterable[dict] | None = None,
     tool_call_id: Any = None,
     name: str | None = None,
+    media: Iterable[str] | None = None,
 ) -> dict:
-    """Build a canonical message. ``role`` must be one of system/user/assistant/tool."""
+    """Build a canonical message. ``role`` must be one of system/user/assistant/tool;
+    ``media`` lists the kinds (`MEDIA_KINDS`) of the turn's non-text parts, in order."""
     if role not in ROLES:
         raise BadRecord("message.role", f"must be one of {', '.join(ROLES)}")
     if content is not None and not isinstance(content, str):
         raise BadRecord("message.content", "must be a string or null after normalisation")
-    return {
+    msg = {
         "role": role,
         "content": content,
         "tool_calls": list(tool_calls or []),
         "tool_call_id": None if tool_call_id is None else str(tool_call_id),
         "name": name,
     }
+    if media:  # only when present: a text-only call's id stays what schema 1 gave it
+        kinds = list(media)
+        if any(kind not in MEDIA_KINDS for kind in kinds):
+            raise BadRecord("message.media", f"must be kinds among {', '.join(MEDIA_KINDS)}")
+        msg["media"] = kinds
+    return msg
+
+
+def media_of(msg: Mapping[str, Any]) -> list[str]:
+    """The kinds of a message's non-text parts (empty for a text-only turn or a schema-1 record)."""
+    return list(msg.get("media") or ())
+
+
+def has_media(messages: Iterable[Mapping[str, Any]], response: Mapping[str, Any]) -> bool:
+    """Whether any turn of a call, prompt or answer, carried an image, audio, video or file."""
+    return any(msg.get("media") for msg in messages) or bool(response.get("media"))
+
+
+def render_media(msg: Mapping[str, Any]) -> str | None:
+    """A message's text with one ``<image>``-style placeholder per media part before it:
+    the text a stage that needs text (embedding, training) sees for a multimodal turn."""
+    kinds = msg.get("media")
+    if not kinds:
+        return msg.get("content")
+    marks = " ".join(f"<{kind}>" for kind in kinds)
+    text = msg.get("content")
+    return f"{marks}\n{text}" if text else marks
 
 
 def tool(name: Any, description: Any = None, parameters: Any = None) -> dict:
@@ -206,6 +258,24 @@ class SharedTools(list):
         self.json = orjson.dumps(self, option=orjson.OPT_SORT_KEYS)
 
 
+def id_of(record: dict) -> str:
+    """The id of a record read back from Parquet (see `record_id`); drops its null schema-2
+    keys in place first, as collect hashed the call without them."""
+    drop_absent(record)
+    return record_id(record["messages"], record["tools"], record["response"])
+
+
+def drop_absent(record: dict) -> dict:
+    """Remove the schema-2 keys a read-back record holds as null (``media``, ``provider``)."""
+    for msg in (*record["messages"], record["response"]):
+        if "media" in msg and not msg["media"]:
+            del msg["media"]
+        for call in msg.get("tool_calls") or ():
+            if "provider" in call and not call["provider"]:
+                del call["provider"]
+    return record
+
+
 def record_id(messages: list[dict], tools: list[dict], response: dict) -> str:
     """Stable content hash of a call: the same prompt, tools and answer give the same id
     (128-bit XXH3 of their canonical JSON, as 32 hex digits)."""
@@ -250,7 +320,7 @@ def new_record(
         raise BadRecord("response", "missing")
     if response["role"] != "assistant":
         raise BadRecord("response.role", "must be assistant")
-    if response["content"] is None and not response["tool_calls"]:
+    if response["content"] is None and not response["tool_calls"] and not response.get("media"):
         raise BadRecord("response", "has neither content nor tool calls")
     if type(tools) is not SharedTools:
         tools = list(tools or [])
@@ -275,6 +345,7 @@ def new_record(
         "latency_ms": _float_or_none(latency_ms),
         "cost_usd": _float_or_none(cost_usd),
         "arguments_valid": valid,
+        "has_media": has_media(messages, response),
         "cluster_id": None,
         "split": None,
     }

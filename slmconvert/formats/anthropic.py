@@ -78,15 +78,20 @@ def input_tokens(usage: Any) -> int | None:
     return base + sum(n for n in extra if isinstance(n, int) and not isinstance(n, bool))
 
 
-def _response_message(response: dict, field: str, names: dict[str, str]) -> dict:
+def response_turns(response: dict, field: str, names: dict[str, str]) -> tuple[list[dict], dict]:
+    """``(before, answer)`` from an Anthropic response message: ``answer`` is its last
+    assistant message; ``before`` holds what the provider ran on the way (server tool calls and
+    their results), which the record keeps as the end of the prompt."""
     if response.get("type") in STREAM_EVENTS:
         raise BadRecord(f"{field}.type", "streaming event; log the assembled message")
     if "content" not in response or not isinstance(response["content"], list | str):
         raise BadRecord(f"{field}.content", "missing or not a list of blocks")
     out = anthropic_blocks("assistant", response["content"], f"{field}.content", names)
-    if len(out) != 1 or out[0]["role"] != "assistant":
+    provider_ids = {c["id"] for m in out for c in m["tool_calls"] if c.get("provider")}
+    if any(m["role"] == "tool" and m["tool_call_id"] not in provider_ids for m in out):
         raise BadRecord(f"{field}.content", "tool_result block in an assistant message")
-    return out[0]
+    last = max(i for i, m in enumerate(out) if m["role"] == "assistant")
+    return out[:last], out[last]
 
 
 def parse(obj: Any, ctx: ParseContext) -> Iterator[Any]:
@@ -109,11 +114,12 @@ def parse(obj: Any, ctx: ParseContext) -> Iterator[Any]:
     messages = anthropic_system(request.get("system"), f"{prefix}system")
     messages += anthropic_messages(request.get("messages"), f"{prefix}messages", names)
     usage = response.get("usage") if isinstance(response.get("usage"), dict) else {}
+    before, answer = response_turns(response, resp_key, names)
     yield new_record(
         source=ctx.source,
-        messages=messages,
+        messages=messages + before,
         tools=anthropic_tools(request.get("tools"), f"{prefix}tools"),
-        response=_response_message(response, resp_key, names),
+        response=answer,
         model=response.get("model") or request.get("model"),
         workload=obj.get("workload_id", obj.get("workload")),
         timestamp=obj.get("timestamp", obj.get("created_at")),

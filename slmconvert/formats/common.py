@@ -16,6 +16,13 @@ from slmconvert.errors import BadRecord
 from slmconvert.records import SharedTools, message, tool, tool_call
 
 TEXT_PART_TYPES = {"text", "input_text", "output_text"}
+MEDIA_PART_TYPES = {
+    "image": "image", "image_url": "image", "input_image": "image",
+    "audio": "audio", "input_audio": "audio", "audio_url": "audio",
+    "video": "video", "video_url": "video", "input_video": "video",
+    "file": "file", "input_file": "file", "document": "file", "file_url": "file",
+}  # fmt: skip
+"""Raw content-part types of the providers, mapped to the record's media kinds."""
 ROLE_ALIASES = {"developer": "system", "function": "tool", "human": "user", "ai": "assistant"}
 
 
@@ -36,6 +43,7 @@ KNOWN_KINDS = frozenset({
     "image", "image_url", "input_image", "input_audio", "audio", "file", "input_file",
     "document", "video", "refusal", "server_tool_use", "web_search_tool_result",
     "code_execution_tool_result", "mcp_tool_use", "mcp_tool_result", "container_upload",
+    "search_result", "web_fetch_tool_result", "bash_code_execution_tool_result",
 })  # fmt: skip
 
 
@@ -44,15 +52,27 @@ def known_kind(kind: Any) -> str:
     return f"'{kind}'" if isinstance(kind, str) and kind in KNOWN_KINDS else "of an unknown kind"
 
 
-def text_of(content: Any, field: str) -> str | None:
-    """Plain text of a content value: null, a string, or a list of text parts/blocks."""
+def media_kind(part_type: Any) -> str | None:
+    """The media kind (image/audio/video/file) of a raw content-part type, or None."""
+    return MEDIA_PART_TYPES.get(part_type) if isinstance(part_type, str) else None
+
+
+def mime_kind(mime: Any) -> str:
+    """The media kind of a MIME type: ``image/png`` → image, ...; anything else is a file."""
+    major = mime.split("/", 1)[0] if isinstance(mime, str) else ""
+    return major if major in ("image", "audio", "video") else "file"
+
+
+def content_of(content: Any, field: str) -> tuple[str | None, list[str]]:
+    """``(text, media)`` of a content value (null, a string, or a list of parts/blocks): the
+    text parts joined, and the kind of each image/audio/video/file part, in order."""
     if content is None or isinstance(content, str):
-        return content
+        return content, []
     if isinstance(content, dict):
         content = [content]
     if not isinstance(content, list):
         raise BadRecord(field, f"wrong type ({type(content).__name__})")
-    texts = []
+    texts, media = [], []
     for i, part in enumerate(content):
         if isinstance(part, str):
             texts.append(part)
@@ -65,9 +85,19 @@ def text_of(content: Any, field: str) -> str | None:
             if not isinstance(text, str):
                 raise BadRecord(f"{field}[{i}].text", "missing or not a string")
             texts.append(text)
+        elif kind == "refusal" and isinstance(part.get("refusal"), str):
+            texts.append(part["refusal"])
+        elif kind in MEDIA_PART_TYPES:
+            media.append(MEDIA_PART_TYPES[kind])
         else:
             raise BadRecord(f"{field}[{i}].type", f"unsupported content part {known_kind(kind)}")
-    return "\n".join(texts) if texts else None
+    return ("\n".join(texts) if texts else None), media
+
+
+def text_of(content: Any, field: str) -> str | None:
+    """Plain text of a content value, for places that hold text only (instructions, a
+    generation's text); a media part there is dropped."""
+    return content_of(content, field)[0]
 
 
 def role_of(raw: Any, owner: str) -> str:
@@ -145,9 +175,9 @@ def openai_message(raw: Any, field: str) -> dict:
     legacy = raw.get("function_call")
     if isinstance(legacy, dict):
         calls.append(tool_call(legacy.get("name"), legacy.get("arguments")))
-    content = raw.get("content")
+    content, media = raw.get("content"), None
     if content is not None and type(content) is not str:
-        content = text_of(content, f"{field}.content")
+        content, media = content_of(content, f"{field}.content")
     if role == "assistant" and content == "" and calls:
         content = None
     name = raw.get("name")
@@ -157,6 +187,7 @@ def openai_message(raw: Any, field: str) -> dict:
         calls,
         tool_call_id=raw.get("tool_call_id"),
         name=name if type(name) is str else None,
+        media=media,
     )
 
 
@@ -241,41 +272,95 @@ def anthropic_system(raw: Any, field: str) -> list[dict]:
     return [message("system", text)] if text else []
 
 
+SERVER_CALL_BLOCKS = frozenset({"server_tool_use", "mcp_tool_use"})
+SKIPPED_BLOCKS = frozenset({"thinking", "redacted_thinking"})
+
+
+def _is_server_result(kind: Any) -> bool:
+    return isinstance(kind, str) and kind != "tool_result" and kind.endswith("_tool_result")
+
+
+def server_result_text(content: Any) -> str:
+    """The result of a provider-run tool as text: its text blocks, else its canonical JSON
+    without the provider's opaque ``encrypted_*`` fields."""
+    if isinstance(content, str):
+        return content
+    blocks = content if isinstance(content, list) else [content]
+    if all(isinstance(b, dict) and b.get("type") == "text" for b in blocks):
+        return "\n".join(str(b.get("text", "")) for b in blocks)
+
+    def clean(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: clean(v) for k, v in value.items() if not str(k).startswith("encrypted")}
+        if isinstance(value, list):
+            return [clean(v) for v in value]
+        return value
+
+    return orjson.dumps(clean(content), option=orjson.OPT_SORT_KEYS).decode()
+
+
+class _Turn:
+    """The text, tool calls and media of one message being assembled from blocks."""
+
+    def __init__(self, role: str):
+        self.role, self.texts, self.calls, self.media = role, [], [], []
+
+    def flush(self, out: list[dict], always: bool = False) -> None:
+        if self.texts or self.calls or self.media or always:
+            text = "\n".join(self.texts) if self.texts else None
+            out.append(message(self.role, text, self.calls, media=self.media))
+        self.texts, self.calls, self.media = [], [], []
+
+
 def anthropic_blocks(role: str, content: Any, field: str, names: dict[str, str]) -> list[dict]:
     """Canonical messages from one Anthropic turn.
 
-    An assistant turn gives one message (text + ``tool_use`` calls). A user turn gives one
-    ``tool`` message per ``tool_result`` block, then a user message for any text. ``names`` maps
-    tool_use ids to tool names so tool results can carry the name.
+    An assistant turn gives one message (text + ``tool_use`` calls), or, when the provider ran
+    a server tool (web search, code execution, MCP) inside it, an assistant message holding that
+    call (``provider`` set), a ``tool`` message with its result, and the assistant's text after.
+    A user turn gives one ``tool`` message per ``tool_result`` block, then a user message for any
+    text. Image and document blocks become media kinds. ``names`` maps tool_use ids to tool
+    names so tool results can carry the name.
     """
     if isinstance(content, str) or content is None:
         return [message(role_of(role, field), content)]
     if not isinstance(content, list):
         raise BadRecord(field, "content is neither a string nor a list of blocks")
-    texts, calls, out = [], [], []
+    turn, out = _Turn(role_of(role, field)), []
     for i, block in enumerate(content):
         where = f"{field}[{i}]"
         if not isinstance(block, dict):
             raise BadRecord(where, "not an object")
         kind = block.get("type")
         if kind == "text":
-            texts.append(text_of(block, where) or "")
-        elif kind == "tool_use":
-            call = tool_call(block.get("name"), block.get("input"), block.get("id"))
+            turn.texts.append(text_of(block, where) or "")
+        elif kind == "tool_use" or kind in SERVER_CALL_BLOCKS:
+            call = tool_call(
+                block.get("name"), block.get("input"), block.get("id"), kind in SERVER_CALL_BLOCKS
+            )
             if call["id"]:
                 names[call["id"]] = call["name"]
-            calls.append(call)
+            turn.calls.append(call)
         elif kind == "tool_result":
             use_id = block.get("tool_use_id")
-            result = text_of(block.get("content"), f"{where}.content")
-            out.append(message("tool", result or "", tool_call_id=use_id, name=names.get(use_id)))
-        elif kind in ("thinking", "redacted_thinking"):
-            continue
-        else:
+            result, media = content_of(block.get("content"), f"{where}.content")
+            out.append(
+                message(
+                    "tool", result or "", tool_call_id=use_id, name=names.get(use_id), media=media
+                )
+            )
+        elif _is_server_result(kind):
+            turn.flush(out)
+            use_id = block.get("tool_use_id")
+            text = server_result_text(block.get("content"))
+            out.append(message("tool", text, tool_call_id=use_id, name=names.get(use_id)))
+        elif kind in MEDIA_PART_TYPES or kind == "container_upload":
+            turn.media.append(MEDIA_PART_TYPES.get(kind, "file"))
+        elif kind == "search_result":
+            turn.texts.append(text_of(block.get("content"), f"{where}.content") or "")
+        elif kind not in SKIPPED_BLOCKS:
             raise BadRecord(f"{where}.type", f"unsupported block {known_kind(kind)}")
-    text = "\n".join(texts) if texts else None
-    if text is not None or calls or not out:
-        out.append(message(role_of(role, field), text, calls))
+    turn.flush(out, always=not out)
     return out
 
 

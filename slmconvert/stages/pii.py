@@ -17,7 +17,7 @@ from pathlib import Path
 from slmconvert.config import PiiConfig
 from slmconvert.pii.report import PiiReport
 from slmconvert.progress import NoProgress, Progress
-from slmconvert.records import record_id
+from slmconvert.records import id_of
 from slmconvert.stagedir import StageOutput, StageResult, open_input
 
 PACKAGES = ("presidio-analyzer", "spacy", "faker")
@@ -63,7 +63,7 @@ def run(
             report.merge(part)
             unique = []
             for record in kept:
-                record["id"] = record_id(record["messages"], record["tools"], record["response"])
+                record["id"] = id_of(record)
                 if record["id"] in seen:
                     duplicates += 1
                     continue

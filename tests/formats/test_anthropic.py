@@ -132,7 +132,7 @@ def test_a_streaming_event_is_rejected_with_a_reason():
 
 
 def test_an_unsupported_block_names_its_path_not_its_content():
-    messages = [{"role": "user", "content": [{"type": "video", "data": "secret-payload"}]}]
+    messages = [{"role": "user", "content": [{"type": "secret-payload", "data": "x"}]}]
     with pytest.raises(BadRecord) as exc:
         parse(pair([{"type": "text", "text": "ok"}], messages=messages))
     assert exc.value.field == "request.messages[0].content[0].type"
@@ -181,3 +181,98 @@ def test_an_unknown_block_kind_from_the_log_is_never_quoted():
     with pytest.raises(BadRecord) as exc:
         parse(pair([{"type": "text", "text": "ok"}], messages=messages))
     assert canary not in str(exc.value) and "unknown kind" in str(exc.value)
+
+
+def test_image_and_document_blocks_are_kept_as_media_kinds():
+    image = {
+        "type": "image",
+        "source": {"type": "base64", "media_type": "image/png", "data": "iVBOR"},
+    }
+    pdf = {"type": "document", "source": {"type": "url", "url": "https://x.example/jane.pdf"}}
+    messages = [{"role": "user", "content": [image, pdf, {"type": "text", "text": "Summarise."}]}]
+    (rec,) = parse(pair([{"type": "text", "text": "It is an invoice."}], messages=messages))
+    assert rec["messages"][-1]["media"] == ["image", "file"]
+    assert rec["messages"][-1]["content"] == "Summarise."
+    assert rec["has_media"] is True and "jane" not in json.dumps(rec)
+
+
+def test_a_tool_result_holding_an_image_keeps_its_text_and_kind():
+    messages = [
+        {"role": "user", "content": "Screenshot the page"},
+        {
+            "role": "assistant",
+            "content": [{"type": "tool_use", "id": "t1", "name": "shot", "input": {}}],
+        },
+        {
+            "role": "user",
+            "content": [
+                {
+                    "type": "tool_result",
+                    "tool_use_id": "t1",
+                    "content": [
+                        {"type": "text", "text": "captured"},
+                        {"type": "image", "source": {"type": "base64", "data": "iVBOR"}},
+                    ],
+                }
+            ],
+        },
+    ]
+    (rec,) = parse(pair([{"type": "text", "text": "Done."}], messages=messages))
+    tool = rec["messages"][-1]
+    assert (tool["role"], tool["name"], tool["content"], tool["media"]) == (
+        "tool",
+        "shot",
+        "captured",
+        ["image"],
+    )
+
+
+def test_a_server_web_search_is_kept_as_a_provider_call_with_its_result():
+    content = [
+        {"type": "text", "text": "I'll search for that."},
+        {
+            "type": "server_tool_use",
+            "id": "srvtoolu_01",
+            "name": "web_search",
+            "input": {"query": "claude shannon birth date"},
+        },
+        {
+            "type": "web_search_tool_result",
+            "tool_use_id": "srvtoolu_01",
+            "content": [
+                {
+                    "type": "web_search_result",
+                    "url": "https://en.wikipedia.org/wiki/Claude_Shannon",
+                    "title": "Claude Shannon - Wikipedia",
+                    "encrypted_content": "EqgfCioIARgBIiQ3YTAwMjY1Mi1mZjM5LTQ1NGUtODgxNC1kNjNjNTk1ZWI3Y",
+                    "page_age": "April 30, 2025",
+                }
+            ],
+        },
+        {"type": "text", "text": "Claude Shannon was born on April 30, 1916."},
+    ]
+    usage = {
+        "input_tokens": 6039,
+        "output_tokens": 931,
+        "server_tool_use": {"web_search_requests": 1},
+    }
+    (rec,) = parse(pair(content, usage=usage))
+    call_turn, result, answer = rec["messages"][-2], rec["messages"][-1], rec["response"]
+    assert call_turn["role"] == "assistant" and call_turn["content"] == "I'll search for that."
+    (call,) = call_turn["tool_calls"]
+    assert (call["name"], call["provider"]) == ("web_search", True)
+    assert json.loads(call["arguments"]) == {"query": "claude shannon birth date"}
+    assert (result["role"], result["tool_call_id"], result["name"]) == (
+        "tool",
+        "srvtoolu_01",
+        "web_search",
+    )
+    assert "Claude Shannon - Wikipedia" in result["content"] and "Eqgf" not in result["content"]
+    assert answer["content"] == "Claude Shannon was born on April 30, 1916."
+    assert answer["tool_calls"] == [] and rec["usage"]["output_tokens"] == 931
+
+
+def test_a_user_tool_result_inside_an_assistant_message_is_still_a_bad_record():
+    content = [{"type": "tool_result", "tool_use_id": "t9", "content": "x"}]
+    with pytest.raises(BadRecord, match="tool_result block"):
+        parse(pair(content))

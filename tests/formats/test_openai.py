@@ -110,5 +110,31 @@ def test_an_unknown_content_part_kind_is_never_quoted():
     with pytest.raises(BadRecord) as exc:
         text_of([{"type": "555-0134 Jane Doe"}], "messages[0].content")
     assert "Jane" not in str(exc.value) and exc.value.field == "messages[0].content[0].type"
-    with pytest.raises(BadRecord, match="'image_url'"):
-        text_of([{"type": "image_url"}], "messages[0].content")
+    with pytest.raises(BadRecord, match="'server_tool_use'"):
+        text_of([{"type": "server_tool_use"}], "messages[0].content")
+
+
+def test_an_image_part_is_kept_as_its_kind_only():
+    url = "https://cdn.example.com/u/jane-doe/passport.png"
+    request = {
+        "model": "gpt-4o",
+        "messages": [
+            {
+                "role": "user",
+                "content": [
+                    {"type": "text", "text": "What is in this photo?"},
+                    {"type": "image_url", "image_url": {"url": url, "detail": "low"}},
+                    {"type": "input_audio", "input_audio": {"data": "UklGRi...", "format": "wav"}},
+                    {"type": "file", "file": {"filename": "jane.pdf", "file_data": "JVBER..."}},
+                ],
+            }
+        ],
+    }
+    completion = {"choices": [{"message": {"role": "assistant", "content": "A beach."}}]}
+    (rec,) = parse({"request": request, "response": completion})
+    user = rec["messages"][0]
+    assert user["content"] == "What is in this photo?"
+    assert user["media"] == ["image", "audio", "file"]
+    assert rec["has_media"] is True
+    text = json.dumps(rec)
+    assert "passport" not in text and "jane" not in text

@@ -154,10 +154,10 @@ def test_the_manifest_and_summary_name_each_types_detectors_and_measured_recall(
 
 def test_ids_are_recomputed_from_scrubbed_content(collected, tmp_path):
     result = pii.run(collected, tmp_path / "out")
-    from slmconvert.records import record_id
+    from slmconvert.records import id_of
 
     rows = open_input(tmp_path / "out").read_table().to_pylist()
-    assert all(r["id"] == record_id(r["messages"], r["tools"], r["response"]) for r in rows)
+    assert all(r["id"] == id_of(r) for r in rows)
     before = {r["id"] for r in open_input(collected).read_table().to_pylist()}
     assert not before & {r["id"] for r in rows}
     assert result.counts["records"] == 12
