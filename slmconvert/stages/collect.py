@@ -54,6 +54,9 @@ class Tally:
     cost_usd: float = 0.0
     cost_known: int = 0
     invalid_arguments: int = 0
+    with_media: int = 0
+    media_by_kind: Counter = field(default_factory=Counter)
+    provider_tool_calls: int = 0
 
     def add_bad(self, file: str, line: int, where: str, reason: str) -> None:
         self.bad += 1
@@ -74,6 +77,16 @@ class Tally:
         self.cost_usd += pc.sum(cost).as_py() or 0.0
         self.cost_known += len(cost) - cost.null_count
         self.invalid_arguments += table.num_rows - pc.sum(table["arguments_valid"]).as_py()
+        media = pc.sum(table["has_media"]).as_py() or 0
+        self.with_media += media
+        turns = pc.list_flatten(table["messages"].combine_chunks())
+        for msgs in (turns, table["response"].combine_chunks()):
+            calls = pc.list_flatten(msgs.field("tool_calls"))
+            self.provider_tool_calls += pc.sum(calls.field("provider")).as_py() or 0
+            if media:
+                kinds = pc.list_flatten(msgs.field("media"))
+                for entry in pc.value_counts(kinds).tolist():
+                    self.media_by_kind[entry["values"]] += entry["counts"]
 
 
 class _Sink:
@@ -373,6 +386,9 @@ def _counts(tally: Tally, files: int) -> dict:
         "bad_by_reason": dict(tally.bad_by_reason.most_common()),
         "ignored_by_reason": dict(tally.ignored_by_reason.most_common()),
         "invalid_arguments": tally.invalid_arguments,
+        "with_media": tally.with_media,
+        "media_by_kind": dict(sorted(tally.media_by_kind.items())),
+        "provider_tool_calls": tally.provider_tool_calls,
         "input_tokens": tally.input_tokens,
         "output_tokens": tally.output_tokens,
     }
