@@ -5,6 +5,10 @@ The import order is the detection order: the most specific layouts are sniffed f
 """
 
 from slmconvert.formats import (  # noqa: F401  (imported for registration)
+    openai_agents,
+    bedrock,
+    gemini,
+    openai_responses,
     anthropic,
     langfuse,
     langsmith,

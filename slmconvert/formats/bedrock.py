@@ -1,0 +1,1 @@
+"""`bedrock-converse`: (being written) this module will register its parser."""

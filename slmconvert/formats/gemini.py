@@ -1,0 +1,1 @@
+"""`gemini`: (being written) this module will register its parser."""

@@ -1,0 +1,1 @@
+"""`openai-agents`: (being written) this module will register its parser."""

@@ -1,0 +1,1 @@
+"""`openai-responses`: (being written) this module will register its parser."""
