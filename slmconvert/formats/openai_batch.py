@@ -31,15 +31,15 @@ def sniff_input(obj: Any) -> bool:
     )
 
 
-def index_input(obj: dict) -> tuple[str, Any]:
-    """``(custom_id, request body)`` of a batch input line, stored for the output lines."""
+def index_input(obj: dict) -> list[tuple[str, Any]]:
+    """``[(custom_id, request body)]`` of a batch input line, stored for the output lines."""
     custom_id = obj.get("custom_id")
     if not isinstance(custom_id, str) or not custom_id:
         raise BadRecord("custom_id", "missing or not a string")
     body = obj.get("body")
     if not isinstance(body, dict):
         raise BadRecord("body", "missing or not an object")
-    return custom_id, body
+    return [(custom_id, body)]
 
 
 def sniff(obj: Any) -> bool:

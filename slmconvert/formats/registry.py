@@ -10,7 +10,7 @@ object. A parser whose one object holds many calls (an OTLP export) may instead 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,13 +42,18 @@ class ParseContext:
 class SideInput:
     """A companion file a format joins with (e.g. the Batch API's input file).
 
-    ``sniff(obj)`` recognises its objects; ``index(obj)`` returns ``(key, value)`` to store under
-    ``ParseContext.side[name]``.
+    ``sniff(obj)`` recognises its objects; ``index(obj)`` returns the ``(key, value)`` pairs to
+    store under ``ParseContext.side[name]``. With ``also_data`` the file is parsed as records
+    too (a Responses log is both its own calls and the history later calls chain to). With
+    ``refs``, only keys that some object of these files names (``refs(obj)``) are stored, so
+    the index holds what is joined, not the whole log.
     """
 
     name: str
     sniff: Callable[[dict], bool]
-    index: Callable[[dict], tuple[str, Any]]
+    index: Callable[[dict], Iterable[tuple[str, Any]]]
+    also_data: bool = False
+    refs: Callable[[dict], Iterable[str]] | None = None
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from slmconvert import formats, sources
 from slmconvert.config import CollectConfig
 from slmconvert.dedup import SeenKeys
 from slmconvert.errors import BadRecord, InputError
-from slmconvert.formats.registry import Parser
+from slmconvert.formats.registry import Parser, SideInput
 from slmconvert.parsing import ChunkParser, ChunkResult
 from slmconvert.progress import NoProgress, Progress
 from slmconvert.stagedir import RecordWriter, StageOutput, StageResult
@@ -130,32 +130,64 @@ class _Sink:
 def _index_side_inputs(
     files: list[sources.LogFile], forced: Parser | None, tally: Tally
 ) -> tuple[dict[str, dict], list[sources.LogFile], list[sources.LogFile]]:
-    """Read companion files (e.g. Batch API input files) first, so outputs can join them."""
-    side: dict[str, dict] = {}
-    side_files, data_files = [], []
+    """Read companion files (e.g. Batch API input files) first, so outputs can join them.
+
+    Returns the side index, the companion files, and the files to parse as records (which
+    include companions whose format is ``also_data``)."""
+    found: list[tuple[sources.LogFile, SideInput]] = []
+    data_files = []
     for log in files:
-        if log.path == sources.STDIN or (forced is not None and forced.side_input is None):
+        spec = None
+        if log.path != sources.STDIN and (forced is None or forced.side_input is not None):
+            head = sources.peek_objects(log, limit=1)
+            hit = formats.registry.detect_side_input(head[0]) if head else None
+            spec = hit[1] if hit else None
+        if spec is None or spec.also_data:
             data_files.append(log)
+        if spec is not None:
+            found.append((log, spec))
+    wanted = _side_refs(found)
+    side: dict[str, dict] = {}
+    for log, spec in found:
+        _index_file(log, spec, side.setdefault(spec.name, {}), wanted.get(spec.name), tally)
+    return side, [log for log, _ in found], data_files
+
+
+def _side_refs(found: list[tuple[sources.LogFile, SideInput]]) -> dict[str, set[str]]:
+    """Per side input with ``refs``: the keys its files name, the only ones worth storing."""
+    wanted: dict[str, set[str]] = {}
+    for log, spec in found:
+        if spec.refs is None:
             continue
-        head = sources.peek_objects(log, limit=1)
-        found = formats.registry.detect_side_input(head[0]) if head else None
-        if found is None:
-            data_files.append(log)
-            continue
-        _, spec = found
-        table = side.setdefault(spec.name, {})
-        for number, obj in sources.iter_objects(log):
-            if not (isinstance(obj, dict) and spec.sniff(obj)):
+        keys = wanted.setdefault(spec.name, set())
+        for _, obj in sources.iter_objects(log):
+            if isinstance(obj, dict) and spec.sniff(obj):
+                try:
+                    keys.update(spec.refs(obj))
+                except (BadRecord, TypeError, AttributeError):
+                    continue  # the record pass reports it
+    return wanted
+
+
+def _index_file(
+    log: sources.LogFile, spec: SideInput, table: dict, wanted: set | None, tally: Tally
+) -> None:
+    """Store one companion file's ``(key, value)`` pairs (only ``wanted`` keys when given);
+    its bad lines count here unless the file is parsed as records too (they count there)."""
+    for number, obj in sources.iter_objects(log):
+        if not (isinstance(obj, dict) and spec.sniff(obj)):
+            if not spec.also_data:
                 tally.add_bad(log.path, number, "line", f"not a {spec.name} line")
-                continue
-            try:
-                key, value = spec.index(obj)
-            except BadRecord as exc:
+            continue
+        try:
+            pairs = spec.index(obj)
+        except BadRecord as exc:
+            if not spec.also_data:
                 tally.add_bad(log.path, number, exc.field, exc.reason)
-                continue
-            table[key] = value
-        side_files.append(log)
-    return side, side_files, data_files
+            continue
+        for key, value in pairs:
+            if wanted is None or key in wanted:
+                table[key] = value
 
 
 def _unknown_format(log: sources.LogFile) -> InputError:
@@ -307,6 +339,7 @@ def run(
         ] + [
             {"path": f.path, "sha256": f.sha256, "bytes": f.bytes_read, "role": "side input"}
             for f in side_files
+            if f not in data_files
         ]
         out.counts = _counts(tally, len(files))
         out.metrics = {

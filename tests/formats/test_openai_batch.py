@@ -16,7 +16,7 @@ def fixture(name):
 
 def batch_inputs():
     side = get("openai-batch").side_input
-    return dict(side.index(obj) for obj in fixture("openai-batch-input.jsonl"))
+    return dict(pair for obj in fixture("openai-batch-input.jsonl") for pair in side.index(obj))
 
 
 def parse(obj, side=None, line=1):
