@@ -46,7 +46,9 @@ class SideInput:
     store under ``ParseContext.side[name]``. With ``also_data`` the file is parsed as records
     too (a Responses log is both its own calls and the history later calls chain to). With
     ``refs``, only keys that some object of these files names (``refs(obj)``) are stored, so
-    the index holds what is joined, not the whole log.
+    the index holds what is joined, not the whole log. ``finish(table)``, when given, runs once
+    every companion file is indexed (to resolve entries that refer to each other) and returns
+    the table to keep.
     """
 
     name: str
@@ -54,6 +56,7 @@ class SideInput:
     index: Callable[[dict], Iterable[tuple[str, Any]]]
     also_data: bool = False
     refs: Callable[[dict], Iterable[str]] | None = None
+    finish: Callable[[dict], dict] | None = None
 
 
 @dataclass(frozen=True)

@@ -150,6 +150,9 @@ def _index_side_inputs(
     side: dict[str, dict] = {}
     for log, spec in found:
         _index_file(log, spec, side.setdefault(spec.name, {}), wanted.get(spec.name), tally)
+    for spec in {spec.name: spec for _, spec in found}.values():
+        if spec.finish is not None:
+            side[spec.name] = spec.finish(side[spec.name])
     return side, [log for log, _ in found], data_files
 
 
