@@ -357,6 +357,11 @@ class FinetuneConfig(StageConfig):
     max_train: int = Field(
         0, ge=0, description="Use at most this many training records per cluster (0 = all)."
     )
+    media: Literal["skip", "placeholder"] = Field(
+        "skip",
+        description="Calls holding an image, audio, video or file: skip them (counted; the "
+        "base model reads text only), or train on them with <image>-style placeholders.",
+    )
     save_steps: int = Field(50, gt=0, description="Checkpoint every this many steps (resume).")
     threads: int = Field(0, ge=0, description="CPU threads for torch (0 = all cores).")
     allow_unscrubbed: bool = Field(

@@ -31,6 +31,15 @@ ROLES = ("system", "user", "assistant", "tool")
 MEDIA_KINDS = ("image", "audio", "video", "file")
 """The kinds a non-text content part is kept as (the fixed list the schema allows)."""
 
+MEDIA_PART_TYPES = {
+    "image": "image", "image_url": "image", "input_image": "image",
+    "audio": "audio", "input_audio": "audio", "audio_url": "audio",
+    "video": "video", "video_url": "video", "input_video": "video",
+    "file": "file", "input_file": "file", "document": "file", "file_url": "file",
+}  # fmt: skip
+"""Raw content-part types of the providers, mapped to the record's media kinds."""
+
+
 SCHEMA_VERSION = 2
 """Bumped when the record's fields change: 2 added ``media``, ``has_media`` and ``provider``."""
 
@@ -149,6 +158,11 @@ def message(
             raise BadRecord("message.media", f"must be kinds among {', '.join(MEDIA_KINDS)}")
         msg["media"] = kinds
     return msg
+
+
+def media_kind(part_type: Any) -> str | None:
+    """The media kind (image/audio/video/file) of a raw content-part type, or None."""
+    return MEDIA_PART_TYPES.get(part_type) if isinstance(part_type, str) else None
 
 
 def media_of(msg: Mapping[str, Any]) -> list[str]:

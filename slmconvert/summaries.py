@@ -27,6 +27,11 @@ def collect(result: StageResult) -> list:
     totals.add_row("malformed, skipped", f"{counts['bad']:,}")
     for reason, n in counts["ignored_by_reason"].items():
         totals.add_row(f"ignored: {reason}", f"{n:,}")
+    if counts.get("with_media"):
+        kinds = ", ".join(f"{n:,} {kind}" for kind, n in counts["media_by_kind"].items())
+        totals.add_row("calls with media (kept)", f"{counts['with_media']:,} ({kinds})")
+    if counts.get("provider_tool_calls"):
+        totals.add_row("provider-run tool calls", f"{counts['provider_tool_calls']:,}")
     totals.add_row("input tokens", f"{counts['input_tokens']:,}")
     totals.add_row("output tokens", f"{counts['output_tokens']:,}")
     cost = metrics.get("cost_usd")

@@ -60,6 +60,7 @@ def finetune(
     max_seq_len: Annotated[int, setting(F, "max_seq_len")] = default(F, "max_seq_len"),
     overflow: Annotated[str, setting(F, "overflow")] = default(F, "overflow"),
     max_train: Annotated[int, setting(F, "max_train")] = default(F, "max_train"),
+    media: Annotated[str, setting(F, "media")] = default(F, "media"),
     save_steps: Annotated[int, setting(F, "save_steps")] = default(F, "save_steps"),
     threads: Annotated[int, setting(F, "threads")] = default(F, "threads"),
     seed: Annotated[int, setting(F, "seed")] = default(F, "seed"),

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from slmconvert.records import media_kind, render_media
+
 WORKLOAD_HEADER = "x-slmconvert-workload"
 VOLATILE = "#"
 
@@ -61,14 +63,19 @@ class RequestView:
         return tuple(name for name, _ in self.tools)
 
 
-def _text(content: Any) -> str:
-    """The text of a message's content: a string, or the text parts of a list of parts."""
+def _text(msg: Mapping[str, Any]) -> str:
+    """The text of a message: a canonical one's content after a placeholder per media part
+    (``<image>``), or a live request's string or parts, rendered the same way."""
+    content = msg.get("content")
+    if "media" in msg:
+        return render_media(msg) or ""
     if isinstance(content, str):
         return content
     if isinstance(content, list):
-        return " ".join(
-            p.get("text") or "" for p in content if isinstance(p, Mapping) and p.get("text")
-        )
+        parts = [p for p in content if isinstance(p, Mapping)]
+        kinds = [kind for kind in (media_kind(p.get("type")) for p in parts) if kind]
+        text = " ".join(p.get("text") or "" for p in parts if p.get("text"))
+        return render_media({"content": text or None, "media": kinds}) or ""
     return ""
 
 
@@ -76,7 +83,7 @@ def _first(messages: list, role: str) -> str:
     roles = ("system", "developer") if role == "system" else (role,)
     for msg in messages:
         if isinstance(msg, Mapping) and msg.get("role") in roles:
-            text = _text(msg.get("content"))
+            text = _text(msg)
             if text:
                 return text
     return ""

@@ -13,16 +13,17 @@ from typing import Any
 import orjson
 
 from slmconvert.errors import BadRecord
-from slmconvert.records import SharedTools, message, tool, tool_call
+from slmconvert.records import (  # media_kind is re-exported for the parsers
+    MEDIA_PART_TYPES,
+    SharedTools,
+    media_kind,  # noqa: F401
+    message,
+    tool,
+    tool_call,
+)
 
 TEXT_PART_TYPES = {"text", "input_text", "output_text"}
-MEDIA_PART_TYPES = {
-    "image": "image", "image_url": "image", "input_image": "image",
-    "audio": "audio", "input_audio": "audio", "audio_url": "audio",
-    "video": "video", "video_url": "video", "input_video": "video",
-    "file": "file", "input_file": "file", "document": "file", "file_url": "file",
-}  # fmt: skip
-"""Raw content-part types of the providers, mapped to the record's media kinds."""
+
 ROLE_ALIASES = {"developer": "system", "function": "tool", "human": "user", "ai": "assistant"}
 
 
@@ -50,11 +51,6 @@ KNOWN_KINDS = frozenset({
 def known_kind(kind: Any) -> str:
     """A content kind as an error may show it: its name if it is a known one, else a phrase."""
     return f"'{kind}'" if isinstance(kind, str) and kind in KNOWN_KINDS else "of an unknown kind"
-
-
-def media_kind(part_type: Any) -> str | None:
-    """The media kind (image/audio/video/file) of a raw content-part type, or None."""
-    return MEDIA_PART_TYPES.get(part_type) if isinstance(part_type, str) else None
 
 
 def mime_kind(mime: Any) -> str:

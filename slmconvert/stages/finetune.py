@@ -95,11 +95,17 @@ def _finished(path: Path, wanted: str) -> dict | None:
     return info if info.get("config_hash") == wanted else None
 
 
+MEDIA_SKIPPED = "holds media (--media skip: the base model reads text only)"
+
+
 def _encode_all(tokenizer, rows: list[dict], config: FinetuneConfig, profile, ref):
     """Encoded examples, and how many were truncated, dropped (too long) and skipped (the
     template cannot hold them, by reason). A template error names the model and the record."""
     encoded, truncated, dropped, skipped = [], 0, 0, Counter()
     for row in rows:
+        if row.get("has_media") and config.media == "skip":
+            skipped[MEDIA_SKIPPED] += 1
+            continue
         try:
             e = ex.encode(tokenizer, row, config.max_seq_len, config.overflow, profile)
         except ex.Skip as why:

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import orjson
 
 from slmconvert.errors import StageError
+from slmconvert.records import render_media
 from slmconvert.training import shaping
 from slmconvert.training.shaping import Skip  # noqa: F401 - raised from here for callers
 from slmconvert.training.templates import PROFILES, TemplateProfile, profile_for, template_text
@@ -92,7 +93,7 @@ def _calls_text(content: str | None, calls: list[dict], fmt: str) -> str:
 
 
 def _message(msg: dict, profile: TemplateProfile) -> dict:
-    role, content = msg["role"], msg.get("content")
+    role, content = msg["role"], render_media(msg)
     calls = msg.get("tool_calls") or []
     if profile.calls != "native":
         if role == "tool" and profile.tools == "text":

@@ -90,3 +90,24 @@ def test_a_call_without_any_text_still_has_a_view():
 
     assert view.system == "" and view.user == ""
     assert view.tool_names == ("refund", "track")
+
+
+def test_an_image_turn_reads_alike_live_and_logged_and_apart_from_the_text_alone():
+    from slmconvert.formats import get
+    from slmconvert.formats.registry import ParseContext
+    from slmconvert.records import to_table
+
+    parts = [
+        {"type": "text", "text": "What is wrong with this part?"},
+        {"type": "image_url", "image_url": {"url": "https://cdn.example.com/p/81.jpg"}},
+    ]
+    request = {"model": "gpt-4o", "messages": [{"role": "user", "content": parts}]}
+    logged = {"request": request, "response": {"choices": [{"message": {"content": "Rust."}}]}}
+    (record,) = get("openai").parse(logged, ParseContext("openai", "a.jsonl", 1))
+    read_back = to_table([record]).to_pylist()[0]  # as a later stage reads it from Parquet
+
+    live = of_request(request)
+    assert live == of_record(record) == of_record(read_back)
+    assert live.user == "<image> What is wrong with this part?"
+    text_only = {"model": "gpt-4o", "messages": [{"role": "user", "content": parts[:1]}]}
+    assert of_request(text_only).user == "What is wrong with this part?"

@@ -446,3 +446,42 @@ def test_otlp_exports_and_json_lines_named_json_still_parse_whole(tmp_path):
 
     assert otel.counts["records"] > 0 and otel.counts["bad"] == 0
     assert named.counts["records"] > 0 and named.counts["bad"] == 0
+
+
+def test_a_vision_and_research_agents_log_keeps_every_call_and_counts_its_media(tmp_path):
+    def openai(parts):
+        request = {"model": "gpt-4o", "messages": [{"role": "user", "content": parts}]}
+        return {"request": request, "response": {"choices": [{"message": {"content": "Ok."}}]}}
+
+    photo = {"type": "image_url", "image_url": {"url": "https://cdn.example.com/p/1.jpg"}}
+    voice = {"type": "input_audio", "input_audio": {"data": "UklGR", "format": "wav"}}
+    search = {
+        "request": {"model": "claude-sonnet-4", "messages": [{"role": "user", "content": "News?"}]},
+        "response": {
+            "type": "message",
+            "content": [
+                {"type": "server_tool_use", "id": "s1", "name": "web_search", "input": {"q": "n"}},
+                {"type": "web_search_tool_result", "tool_use_id": "s1", "content": []},
+                {"type": "text", "text": "Nothing new."},
+            ],
+        },
+    }
+    lines = [
+        openai([{"type": "text", "text": "What is this?"}, photo]),
+        openai([{"type": "text", "text": "Transcribe"}, voice, photo]),
+        openai("A plain question"),
+    ]
+    fleet = tmp_path / "fleet"
+    fleet.mkdir()
+    (fleet / "vision.jsonl").write_text("\n".join(json.dumps(line) for line in lines))
+    (fleet / "research.jsonl").write_text(json.dumps(search))
+
+    counts = collect.run([str(fleet)], tmp_path / "out").counts
+
+    assert counts["records"] == 4 and counts["bad"] == 0
+    assert counts["with_media"] == 2
+    assert counts["media_by_kind"] == {"audio": 1, "image": 2}
+    assert counts["provider_tool_calls"] == 1
+    rows = open_input(tmp_path / "out").read_table().to_pylist()
+    assert sorted(r["has_media"] for r in rows) == [False, False, True, True]
+    assert "cdn.example.com" not in json.dumps(rows)

@@ -107,3 +107,34 @@ def test_overlong_examples_are_dropped_or_truncated_from_the_left(tokenizer):
     assert answer_text(tokenizer, cut) == answer_text(tokenizer, full)
     # an answer longer than the limit on its own cannot be truncated
     assert encode(tokenizer, record, max_len=5, overflow="truncate") is None
+
+
+def photo_call() -> dict:
+    """A support call whose user sent a photo: the record keeps only the kind of the part."""
+    return new_record(
+        source=SOURCE,
+        messages=[message("user", "Is this the right charger?", media=["image"])],
+        response=message("assistant", "Yes, that is the 65 W charger."),
+    )
+
+
+def test_a_media_turn_is_trained_with_a_placeholder_where_the_image_was(tokenizer):
+    prompt = render_prompt(tokenizer, photo_call())
+    assert "<image>\nIs this the right charger?" in prompt
+
+
+def test_finetune_skips_media_calls_by_default_and_counts_them(tokenizer):
+    from slmconvert.config import FinetuneConfig
+    from slmconvert.stages.finetune import MEDIA_SKIPPED, _encode_all
+    from slmconvert.training.models import ModelRef
+    from slmconvert.training.templates import profile_for
+
+    rows, ref = [photo_call(), routing_call()], ModelRef("tiny", "tiny")
+    profile = profile_for(tokenizer)
+
+    kept, _, _, skipped = _encode_all(tokenizer, rows, FinetuneConfig(), profile, ref)
+    assert len(kept) == 1 and skipped == {MEDIA_SKIPPED: 1}
+
+    config = FinetuneConfig(media="placeholder")
+    kept, _, _, skipped = _encode_all(tokenizer, rows, config, profile, ref)
+    assert len(kept) == 2 and not skipped
