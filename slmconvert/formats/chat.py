@@ -18,7 +18,7 @@ from slmconvert.formats.common import (
     role_of,
     text_of,
 )
-from slmconvert.records import message, to_datetime, tool_call
+from slmconvert.records import media_kind, message, to_datetime, tool_call
 
 LC_ROLES = {"human": "user", "ai": "assistant", "system": "system", "tool": "tool"}
 LC_ROLES |= {"function": "tool", "chat": None}
@@ -50,13 +50,13 @@ def _with_arguments(calls: Any) -> Any:
     ]
 
 
-def _lc_content(content: Any, field: str) -> tuple[str | None, list[dict]]:
-    """Text of a LangChain content value, plus tool calls held as content blocks."""
+def _lc_content(content: Any, field: str) -> tuple[str | None, list[dict], list[str]]:
+    """Text of a LangChain content value, tool calls held as content blocks, and media kinds."""
     if content is None or isinstance(content, str):
-        return content, []
+        return content, [], []
     if not isinstance(content, list):
         raise BadRecord(field, f"wrong type ({type(content).__name__})")
-    texts, calls = [], []
+    texts, calls, media = [], [], []
     for i, part in enumerate(content):
         where = f"{field}[{i}]"
         if isinstance(part, str):
@@ -73,9 +73,11 @@ def _lc_content(content: Any, field: str) -> tuple[str | None, list[dict]]:
             calls.append(
                 tool_call(part.get("name"), part.get("input", part.get("args")), part.get("id"))
             )
+        elif media_kind(kind):
+            media.append(media_kind(kind))
         elif kind not in SKIPPED_PARTS:
             raise BadRecord(f"{where}.type", "unsupported content part")
-    return ("\n".join(texts) if texts else None), calls
+    return ("\n".join(texts) if texts else None), calls, media
 
 
 def _lc_shape(raw: dict) -> tuple[str, dict] | None:
@@ -102,7 +104,7 @@ def _lc_message(kind: str, data: dict, field: str) -> dict:
     if kind not in LC_ROLES:
         raise BadRecord(f"{field}.type", "unsupported message type")
     role = LC_ROLES[kind] or role_of(data.get("role"), field)
-    text, block_calls = _lc_content(data.get("content"), f"{field}.content")
+    text, block_calls, media = _lc_content(data.get("content"), f"{field}.content")
     extra = obj_at(data, "additional_kwargs")
     calls = openai_tool_calls(
         _with_arguments(data.get("tool_calls") or None), f"{field}.tool_calls"
@@ -115,7 +117,7 @@ def _lc_message(kind: str, data: dict, field: str) -> dict:
     if role == "tool" and text is None:
         text = ""
     name = data.get("name") if isinstance(data.get("name"), str) else None
-    return message(role, text, calls, tool_call_id=data.get("tool_call_id"), name=name)
+    return message(role, text, calls, tool_call_id=data.get("tool_call_id"), name=name, media=media)
 
 
 def chat_message(raw: Any, field: str, names: dict[str, str] | None = None) -> list[dict]:

@@ -21,12 +21,19 @@ from typing import Any
 import orjson
 
 from slmconvert.errors import BadRecord
-from slmconvert.formats.common import anthropic_blocks, openai_tools, role_of, text_of
+from slmconvert.formats.common import (
+    anthropic_blocks,
+    content_of,
+    openai_tools,
+    role_of,
+    text_of,
+)
 from slmconvert.formats.registry import Ignored, ParseContext, Parser, register
 from slmconvert.records import dumps, message, new_record, tool_call
 
 CHAT_OPERATIONS = {"chat", "generate_content", "text_completion"}
 SKIPPED_PARTS = {"reasoning", "thinking"}
+MEDIA_PARTS = {"blob", "file", "uri"}
 
 
 def _value(raw: Any, field: str) -> Any:
@@ -85,8 +92,9 @@ def _part_messages(raw: Any, field: str, names: dict[str, str]) -> list[dict]:
             raise BadRecord(where, "not an object")
         role = role_of(msg.get("role"), where)
         parts = msg.get("parts")
+        media: list[str] = []
         if parts is None:
-            text = text_of(msg.get("content"), f"{where}.content")
+            text, media = content_of(msg.get("content"), f"{where}.content")
             parts = [] if text is None else [{"type": "text", "content": text}]
         if not isinstance(parts, list):
             raise BadRecord(f"{where}.parts", "not a list")
@@ -109,11 +117,14 @@ def _part_messages(raw: Any, field: str, names: dict[str, str]) -> list[dict]:
                 text = result if isinstance(result, str) else dumps(result)
                 use_id = part.get("id")
                 results.append(message("tool", text, tool_call_id=use_id, name=names.get(use_id)))
+            elif kind in MEDIA_PARTS:  # semconv blob/file/uri parts name their modality
+                modality = part.get("modality")
+                media.append(modality if modality in ("image", "audio", "video") else "file")
             elif kind not in SKIPPED_PARTS:
                 raise BadRecord(f"{at}.type", "unsupported part")
         out.extend(results)
-        if texts or calls or not results:
-            out.append(message(role, "\n".join(texts) if texts else None, calls))
+        if texts or calls or media or not results:
+            out.append(message(role, "\n".join(texts) if texts else None, calls, media=media))
     return out
 
 
@@ -158,10 +169,10 @@ def _flat_messages(attrs: dict, prefix: str, default_role: str | None) -> list[d
         if blocks is not None and not calls:
             out.extend(anthropic_blocks(role, blocks, f"{where}.content", names))
             continue
-        text = text_of(blocks if blocks is not None else content, f"{where}.content")
+        text, media = content_of(blocks if blocks is not None else content, f"{where}.content")
         if role == "assistant" and text == "" and calls:
             text = None
-        out.append(message(role, text, calls, tool_call_id=group.get("tool_call_id")))
+        out.append(message(role, text, calls, tool_call_id=group.get("tool_call_id"), media=media))
     return out
 
 

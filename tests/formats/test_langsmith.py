@@ -222,7 +222,7 @@ def test_sniff_is_specific():
         ),
         (
             llm_run(
-                {"messages": [{"type": "human", "data": {"content": [{"type": "audio"}]}}]},
+                {"messages": [{"type": "human", "data": {"content": [{"type": "hologram"}]}}]},
                 {"generations": [[{"text": "x"}]]},
             ),
             "inputs.messages[0].content[0].type",
@@ -238,3 +238,18 @@ def test_malformed_runs_raise_bad_record_naming_the_field(run, field):
         parse(run)
     assert info.value.field == field
     assert "secret" not in str(info.value)
+
+
+def test_a_langchain_image_block_is_kept_as_its_kind():
+    image = {"type": "image", "source_type": "url", "url": "https://cdn.example.com/scan.png"}
+    run = llm_run(
+        {
+            "messages": [
+                {"type": "human", "data": {"content": [{"type": "text", "text": "Read"}, image]}}
+            ]
+        },
+        {"generations": [[{"text": "It says 42."}]]},
+    )
+    (rec,) = parse(run)
+    assert (rec["messages"][0]["content"], rec["messages"][0]["media"]) == ("Read", ["image"])
+    assert "cdn.example.com" not in str(rec)

@@ -179,7 +179,7 @@ def test_a_bad_span_is_yielded_as_bad_record_and_the_others_survive():
         ({"gen_ai.operation.name": "chat"}, "gen_ai.input.messages"),
         ({**GOOD, "gen_ai.output.messages": []}, "gen_ai.output.messages"),
         (
-            {**GOOD, "gen_ai.input.messages": [{"role": "user", "parts": [{"type": "blob"}]}]},
+            {**GOOD, "gen_ai.input.messages": [{"role": "user", "parts": [{"type": "secret"}]}]},
             "gen_ai.input.messages[0].parts[0].type",
         ),
         (
@@ -216,3 +216,17 @@ def test_sniff_is_specific():
     assert get("otel").sniff({"resourceLogs": []}) is False
     assert get("otel").sniff([wrap()]) is False
     assert detect(wrap()).name == "otel"
+
+
+def test_blob_file_and_uri_parts_are_kept_as_their_modality():
+    parts = [
+        {"type": "text", "content": "Compare these"},
+        {"type": "blob", "modality": "image", "mime_type": "image/png", "content": "iVBOR"},
+        {"type": "uri", "modality": "video", "uri": "https://cdn.example.com/v.mp4"},
+        {"type": "file", "modality": "document", "file_id": "file-abc"},
+    ]
+    attributes = {**GOOD, "gen_ai.input.messages": [{"role": "user", "parts": parts}]}
+    (rec,) = parse(wrap(span(attributes)))
+    user = rec["messages"][0]
+    assert (user["content"], user["media"]) == ("Compare these", ["image", "video", "file"])
+    assert rec["has_media"] and "file-abc" not in str(rec) and "cdn" not in str(rec)
