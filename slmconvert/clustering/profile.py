@@ -13,6 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
+from slmconvert.clustering.spill import TextColumn, take
+
 NOISE = -1
 
 
@@ -84,9 +86,9 @@ def gist(system: str, words: int = 8) -> str:
     )
 
 
-def _doc_sample(members: np.ndarray, hashes: np.ndarray, users: list[str], n: int = 400) -> str:
+def _doc_sample(members: np.ndarray, hashes: np.ndarray, users, n: int = 400) -> str:
     chosen = members[np.argsort(hashes[members], kind="stable")[:n]]
-    return "\n".join(users[i] for i in chosen)
+    return "\n".join(take(users, chosen))
 
 
 def profiles(calls, labels: np.ndarray, nodes: dict[int, dict], centroids: dict, seed: int = 0,
@@ -132,7 +134,7 @@ def profiles(calls, labels: np.ndarray, nodes: dict[int, dict], centroids: dict,
                 "cost_share": round(float(costs[members].sum()) / total_cost, 6)
                 if total_cost
                 else None,
-                "examples": sorted(calls.ids[i] for i in members)[:examples],
+                "examples": _smallest(calls.ids, members, examples),
                 "centroid": [round(float(x), 6) for x in centroids[cid]],
             }
         )
@@ -142,6 +144,12 @@ def profiles(calls, labels: np.ndarray, nodes: dict[int, dict], centroids: dict,
         "share": round(len(noise) / total, 6) if total else 0.0,
         "cost_share": round(float(costs[noise].sum()) / total_cost, 6) if total_cost else None,
     }
+
+
+def _smallest(ids, members: np.ndarray, k: int) -> list[str]:
+    if isinstance(ids, TextColumn):
+        return ids.smallest(members, k)
+    return sorted(ids[i] for i in members)[:k]
 
 
 def _label(node: dict, words: list[str]) -> str:

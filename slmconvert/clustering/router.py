@@ -21,6 +21,7 @@ import numpy as np
 import orjson
 
 from slmconvert.clustering.request import RequestView, of_request
+from slmconvert.clustering.spill import take
 from slmconvert.errors import InputError
 
 NOISE = -1
@@ -168,7 +169,7 @@ class TaskRouter:
             members = np.flatnonzero(nodes == node)
             for start in range(0, len(members), 50_000):
                 chunk = members[start : start + 50_000]
-                out[chunk] = self.subtask_of(split, [users[i] for i in chunk])
+                out[chunk] = self.subtask_of(split, take(users, chunk))
         return out
 
     def assign_views(self, views: list[RequestView]) -> np.ndarray:

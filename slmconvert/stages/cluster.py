@@ -10,6 +10,7 @@ who, for people), ``centroids.npy`` (for the report's map) and ``clusters.png``.
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +24,7 @@ from slmconvert.clustering.fit import SAMPLE, FitSettings, fit_nodes, fit_subtas
 from slmconvert.clustering.ids import stable_ids
 from slmconvert.clustering.profile import NOISE, gist, plot, profiles
 from slmconvert.clustering.router import TaskRouter
+from slmconvert.clustering.spill import TextColumn, take
 from slmconvert.config import ClusterConfig
 from slmconvert.errors import StageError
 from slmconvert.progress import NoProgress, Progress
@@ -35,7 +37,7 @@ ALGORITHM = 2  # v2: request-time signature, fleet nodes then sub-tasks, router/
 def assign_splits(ids: list[str], labels: np.ndarray, config: ClusterConfig) -> np.ndarray:
     """A seeded train/eval split per cluster, independent of record order (True = eval)."""
     is_eval = np.zeros(len(ids), bool)
-    order = np.argsort(np.array(ids), kind="stable")
+    order = ids.sort_order() if isinstance(ids, TextColumn) else np.argsort(np.array(ids))
     for cid in sorted(set(labels.tolist())):
         members = order[labels[order] == cid]
         n = len(members)
@@ -91,7 +93,7 @@ def fit(calls: Calls, config: ClusterConfig, embedder) -> tuple[TaskRouter, np.n
         split = None
         if "user" in config.signature and size >= 2 * config.min_cluster_size:
             members = _sample(np.flatnonzero(node == n), hashes)
-            split = fit_subtasks([calls.users[i] for i in members], int(size), embedder, settings)
+            split = fit_subtasks(take(calls.users, members), int(size), embedder, settings)
         if split is not None:
             split.clusters = list(range(next_id, next_id + len(split.centroids)))
             router.model.subtasks[n] = split
@@ -156,11 +158,19 @@ def run(
         allow_unscrubbed=config.allow_unscrubbed,
     )  # fmt: skip
     previous = TaskRouter.load(Path(config.previous) / "router") if config.previous else None
-    progress.start("reading calls")
-    calls = read_calls(src.data_files(), config.signature_chars)
-    progress.finish()
-    if not len(calls):
-        raise StageError(f"{src.path}: holds no records to cluster")
+    parent = Path(output).resolve().parent
+    parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=".cluster-spill-", dir=parent) as spill:
+        progress.start("reading calls")
+        calls = read_calls(src.data_files(), config.signature_chars, spill)
+        progress.finish()
+        if not len(calls):
+            raise StageError(f"{src.path}: holds no records to cluster")
+        return _cluster(src, output, config, calls, previous, force, progress)
+
+
+def _cluster(src, output, config, calls: Calls, previous, force, progress) -> StageResult:
+    """Fit the router on the read calls, give clusters stable ids, and write the stage."""
     cache = None if config.no_cache else Path(config.cache_dir or default_cache_dir())
     embedder = load_embedder(config.embedder, cache_dir=cache, batch_size=config.batch_size)
     progress.start(f"fitting nodes and sub-tasks on {len(calls):,} calls")
@@ -178,9 +188,9 @@ def _agreement(router: TaskRouter, calls: Calls, labels: np.ndarray, seed: int) 
 
     sample = np.argsort(calls.hashes(seed + 1), kind="stable")[:2000]
     views = []
-    for i in sample:
+    for i, user in zip(sample, take(calls.users, sample), strict=True):
         s = calls.structures[calls.structure[i]]
-        views.append(RequestView(s.tools, s.system, calls.users[i], s.workload))
+        views.append(RequestView(s.tools, s.system, user, s.workload))
     return float((router.assign_views(views) == labels[sample]).mean())
 
 
@@ -260,6 +270,6 @@ def _plot(path: Path, router: TaskRouter, calls: Calls, labels: np.ndarray, clus
     """The calls' structure vectors in 2-D, coloured by cluster (a sample on big inputs)."""
     sample = np.sort(np.argsort(calls.hashes(7), kind="stable")[:5000])
     tools, system = router.structure_vectors([calls.structures[calls.structure[i]] for i in sample])
-    users = router.embedder.embed([calls.users[i] for i in sample])
+    users = router.embedder.embed(take(calls.users, sample))
     points = np.hstack([tools, system, 0.5 * users])
     plot(path, points, labels[sample], {c["id"]: c["label"] for c in clusters})
