@@ -15,6 +15,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from slmconvert.config import PiiConfig
+from slmconvert.dedup import SeenKeys
 from slmconvert.pii.report import PiiReport
 from slmconvert.progress import NoProgress, Progress
 from slmconvert.records import id_of
@@ -41,7 +42,7 @@ def run(
     progress = progress or NoProgress()
     src = open_input(input_dir, expect=("collect",))
     settings = config.settings()
-    seen: set[str] = set()
+    seen = SeenKeys()  # 8 bytes per kept record: the de-duplication memory stays small
     duplicates = 0
     with (
         Scrubber(settings) as scrubber,
@@ -61,14 +62,11 @@ def run(
         progress.start("pii", total=src.manifest.get("counts", {}).get("records"))
         for kept, part in _scrubbed(src, scrubber, config, log):
             report.merge(part)
-            unique = []
             for record in kept:
                 record["id"] = id_of(record)
-                if record["id"] in seen:
-                    duplicates += 1
-                    continue
-                seen.add(record["id"])
-                unique.append(record)
+            fresh = seen.first_seen([int(r["id"][:16], 16) for r in kept])
+            unique = [r for r, new in zip(kept, fresh, strict=True) if new]
+            duplicates += len(kept) - len(unique)
             writer.write(unique)
             progress.advance(part.records_in)
         progress.finish()
