@@ -351,3 +351,25 @@ def test_collect_reads_the_trace_file_with_agent_names(tmp_path):
         "FAQ agent",
     ]
     assert [s["line"] for s in table["source"].to_pylist()] == [1, 1, 1, 1, 3, 5, 8]
+
+
+def test_a_responses_log_beside_the_trace_gets_the_agent_names(tmp_path):
+    responses = pytest.importorskip("slmconvert.formats.openai_responses")
+    if not hasattr(responses, "PARSER"):
+        pytest.skip("the openai-responses parser is not registered yet")
+    traces, calls = JOIN / "traces.jsonl", JOIN / "responses.jsonl"
+
+    result = collect.run([str(traces), str(calls)], tmp_path / "out")
+
+    counts = result.counts
+    assert counts["bad"] == 0
+    assert counts["by_format"] == {"openai-responses": 4}  # the trace holds no content
+    assert counts["ignored_by_reason"]["response span: content only in a Responses log"] == 3
+    formats = {Path(i["path"]).name: i["format"] for i in result.manifest["inputs"]}
+    assert formats == {"traces.jsonl": "openai-agents", "responses.jsonl": "openai-responses"}
+    table = pq.read_table(tmp_path / "out" / "data")
+    assert [s["line"] for s in table["source"].to_pylist()] == [1, 2, 3, 4]
+    # the Billing agent's span is exported on a later line than its response span
+    assert table["workload"].to_pylist() == ["Triage agent", "Triage agent", "Billing agent", None]
+    handed = table["messages"].to_pylist()[2][-1]
+    assert (handed["role"], handed["name"]) == ("tool", "transfer_to_billing_agent")
