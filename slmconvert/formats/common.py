@@ -76,6 +76,8 @@ def content_of(content: Any, field: str) -> tuple[str | None, list[str]]:
         if not isinstance(part, dict):
             raise BadRecord(f"{field}[{i}]", "not an object")
         kind = part.get("type", "text")
+        if not isinstance(kind, str):
+            raise BadRecord(f"{field}[{i}].type", "not a string")
         if kind in TEXT_PART_TYPES:
             text = part.get("text", part.get("content"))
             if not isinstance(text, str):
@@ -328,6 +330,8 @@ def anthropic_blocks(role: str, content: Any, field: str, names: dict[str, str])
         if not isinstance(block, dict):
             raise BadRecord(where, "not an object")
         kind = block.get("type")
+        if not isinstance(kind, str):
+            raise BadRecord(f"{where}.type", "missing or not a string")
         if kind == "text":
             turn.texts.append(text_of(block, where) or "")
         elif kind == "tool_use" or kind in SERVER_CALL_BLOCKS:

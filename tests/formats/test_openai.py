@@ -138,3 +138,12 @@ def test_an_image_part_is_kept_as_its_kind_only():
     assert rec["has_media"] is True
     text = json.dumps(rec)
     assert "passport" not in text and "jane" not in text
+
+
+def test_a_part_type_that_is_not_a_string_is_a_bad_record_not_a_crash():
+    from slmconvert.errors import BadRecord
+    from slmconvert.formats.common import content_of
+
+    with pytest.raises(BadRecord) as exc:
+        content_of([{"type": {"nested": "x"}}], "messages[0].content")
+    assert exc.value.field == "messages[0].content[0].type"
