@@ -85,7 +85,8 @@ def finetune(
         FinetuneConfig, {k: v for k, v in values.items() if k in FinetuneConfig.model_fields}
     )
     result = stage.run(input, output, config, force=force, progress=RichProgress(), log=_log)
-    _print(summaries.finetune(result))
+    if result is not None:  # None: a helper process of `accelerate launch`; the main one reports
+        _print(summaries.finetune(result))
 
 
 @app.command("eval")

@@ -20,9 +20,10 @@ from pathlib import Path
 import orjson
 
 from slmconvert.config import FinetuneConfig
-from slmconvert.errors import InputError
+from slmconvert.errors import ConfigError, InputError
 from slmconvert.progress import Progress, StepCounter
 from slmconvert.stagedir import StageInput, StageOutput, StageResult, hash_json, open_input
+from slmconvert.training import distributed
 from slmconvert.training import examples as ex
 from slmconvert.training.models import ModelRef, load_tokenizer, resolve
 from slmconvert.training.templates import profile_for
@@ -222,8 +223,10 @@ def _train_one(
         "wall_s": result.wall_s,
         "seed": config.seed,
         "resumed_from_step": result.resumed_from_step,
+        "processes": result.processes,
     }
-    (adapter / "training.json").write_bytes(orjson.dumps(info, option=orjson.OPT_INDENT_2))
+    if distributed.is_main():
+        (adapter / "training.json").write_bytes(orjson.dumps(info, option=orjson.OPT_INDENT_2))
     return info, adapter
 
 
@@ -235,10 +238,12 @@ def run(
     force: bool = False,
     progress: Progress | None = None,
     log=None,
-) -> StageResult:
+) -> StageResult | None:
     """Train an adapter per cluster of the select-stage directory ``input_dir``.
 
     ``progress`` shows a bar per cluster; ``log(line)`` receives notes (reuse, truncation).
+    Under `accelerate launch` every process trains each adapter together (data parallel) and
+    only the main one writes the stage; the others return None.
     """
     config = config or FinetuneConfig()
     stage = open_input(
@@ -249,6 +254,21 @@ def run(
     records = _train_records(stage, config)
     output = Path(output)
     work = output.parent / f".{output.name}.work"
+    jobs = []
+    for item in todo:
+        rows = records.get(item["id"], [])
+        if not rows:
+            skipped.append({"id": item["id"], "reason": "no training records"})
+            continue
+        previous = output / "adapters" / str(item["id"]) if output.exists() else None
+        jobs.append((item, rows, previous))
+    if distributed.world_size() > 1:
+        if config.engine == "ray":
+            raise ConfigError("--engine ray cannot run under accelerate launch or torchrun")
+        if not distributed.is_main():  # a helper process: train beside the main one, write nothing
+            for _ in _train_all(jobs, config, method, work, StepCounter(None), None):
+                pass
+            return None
     with StageOutput(
         output,
         "finetune",
@@ -262,14 +282,6 @@ def run(
         out.copy_forward(stage, FORWARD)
         trained = []
         counter = StepCounter(progress)
-        jobs = []
-        for item in todo:
-            rows = records.get(item["id"], [])
-            if not rows:
-                skipped.append({"id": item["id"], "reason": "no training records"})
-                continue
-            previous = output / "adapters" / str(item["id"]) if output.exists() else None
-            jobs.append((item, rows, previous))
         for info, source in _train_all(jobs, config, method, work, counter, log):
             shutil.copytree(source, out.path / "adapters" / str(info["id"]))
             trained.append(info)

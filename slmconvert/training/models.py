@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from slmconvert.errors import InputError, MissingDependencyError, StageError
+from slmconvert.training import distributed
 
 TINY = "local:tiny"
 TINY_REVISION = "v2"  # bump when the tiny model's defaults change, so caches rebuild
@@ -155,8 +156,8 @@ def load_model(ref: ModelRef, *, quantize_4bit: bool = False, dtype=None, on: st
             bnb_4bit_compute_dtype=compute_dtype("cuda"),
         )
     kwargs["dtype"] = dtype if dtype is not None else compute_dtype(on)
-    if on == "cuda":
-        kwargs["device_map"] = {"": 0}
+    if on == "cuda":  # under a multi-process launch, each process has its own GPU
+        kwargs["device_map"] = {"": distributed.local_rank()}
     try:
         return AutoModelForCausalLM.from_pretrained(ref.base, **kwargs)
     except OSError as exc:

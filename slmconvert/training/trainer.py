@@ -16,6 +16,7 @@ from pathlib import Path
 
 from slmconvert.config import FinetuneConfig
 from slmconvert.errors import ConfigError, StageError
+from slmconvert.training import distributed
 from slmconvert.training.examples import Encoded
 from slmconvert.training.models import ModelRef, device, load_model, load_tokenizer
 
@@ -33,6 +34,7 @@ class TrainResult:
     peak_memory_mb: float = 0.0
     wall_s: float = 0.0
     resumed_from_step: int = 0
+    processes: int = 1  # data-parallel processes that trained it together
 
     @property
     def final_loss(self) -> float | None:
@@ -197,8 +199,10 @@ def train(
     seen = result.tokens * trained_steps / max(result.steps, 1)
     result.tokens_per_s = round(seen / result.wall_s, 1) if result.wall_s else 0.0
     result.peak_memory_mb = round(_peak_mb(cuda), 1)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    trainer.model.save_pretrained(out_dir)
-    tokenizer.save_pretrained(out_dir)
-    shutil.rmtree(work / "checkpoints", ignore_errors=True)
+    result.processes = int(trainer.args.world_size)
+    if distributed.is_main():  # data parallel: every process holds the same weights
+        out_dir.mkdir(parents=True, exist_ok=True)
+        trainer.model.save_pretrained(out_dir)
+        tokenizer.save_pretrained(out_dir)
+        shutil.rmtree(work / "checkpoints", ignore_errors=True)
     return result

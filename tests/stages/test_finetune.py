@@ -200,3 +200,36 @@ def test_model_swaps_the_base_while_cluster_picks_the_clusters():
     assert [(t["id"], t["model"]) for t in todo] == [(1, "my/model")]
     with pytest.raises(InputError, match="cluster 7: not in selection.json"):
         finetune.plan(selection, FinetuneConfig(clusters=[7]))
+
+
+def test_two_processes_under_torchrun_train_one_adapter_and_one_writes_the_stage(
+    example_stages, small_tiny_model, tmp_path
+):
+    """Data parallel on CPU (gloo), launched as `accelerate launch`/`torchrun` would on GPUs."""
+    import os
+    import socket
+    import subprocess
+    import sys
+
+    routing, _ = cluster_ids(example_stages["select"])
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    out = tmp_path / "ddp"
+    cmd = [
+        sys.executable, "-m", "torch.distributed.run", "--nproc-per-node", "2",
+        "--master-addr", "127.0.0.1", "--master-port", str(port),
+        "-m", "slmconvert", "finetune", str(example_stages["select"]), "-o", str(out),
+        "--model", str(small_tiny_model), "--cluster", str(routing), "--method", "lora",
+        "--max-steps", "2", "--max-train", "4", "--batch-size", "2", "--threads", "1",
+    ]  # fmt: skip
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "OMP_NUM_THREADS": "1"}
+    run = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600)
+
+    assert run.returncode == 0, run.stderr[-2000:]
+    doc = orjson.loads((out / "finetune.json").read_bytes())
+    (info,) = doc["clusters"]
+    assert info["id"] == routing and info["steps"] == 2 and info["processes"] == 2
+    assert (out / info["path"] / "adapter_model.safetensors").exists()
+    assert run.stdout.count("clusters trained") <= 1  # the summary comes from the main process
+    assert not (tmp_path / ".ddp.work").exists()
