@@ -230,6 +230,20 @@ def _train_one(
     return info, adapter
 
 
+def _jobs(todo: list[dict], records: dict, output: Path, skipped: list[dict]) -> list[tuple]:
+    """``(item, rows, previous adapter dir)`` per cluster to train; clusters without training
+    records are added to ``skipped``."""
+    jobs = []
+    for item in todo:
+        rows = records.get(item["id"], [])
+        if not rows:
+            skipped.append({"id": item["id"], "reason": "no training records"})
+            continue
+        previous = output / "adapters" / str(item["id"]) if output.exists() else None
+        jobs.append((item, rows, previous))
+    return jobs
+
+
 def run(
     input_dir: str | Path,
     output: str | Path,
@@ -254,14 +268,7 @@ def run(
     records = _train_records(stage, config)
     output = Path(output)
     work = output.parent / f".{output.name}.work"
-    jobs = []
-    for item in todo:
-        rows = records.get(item["id"], [])
-        if not rows:
-            skipped.append({"id": item["id"], "reason": "no training records"})
-            continue
-        previous = output / "adapters" / str(item["id"]) if output.exists() else None
-        jobs.append((item, rows, previous))
+    jobs = _jobs(todo, records, output, skipped)
     if distributed.world_size() > 1:
         if config.engine == "ray":
             raise ConfigError("--engine ray cannot run under accelerate launch or torchrun")
