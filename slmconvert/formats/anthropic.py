@@ -114,6 +114,9 @@ def parse(obj: Any, ctx: ParseContext) -> Iterator[Any]:
     messages = anthropic_system(request.get("system"), f"{prefix}system")
     messages += anthropic_messages(request.get("messages"), f"{prefix}messages", names)
     usage = response.get("usage") if isinstance(response.get("usage"), dict) else {}
+    if response.get("stop_reason") == "pause_turn":
+        yield Ignored("paused turn (the provider's tool loop did not finish)")
+        return
     before, answer = response_turns(response, resp_key, names)
     yield new_record(
         source=ctx.source,

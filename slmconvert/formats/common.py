@@ -178,6 +178,8 @@ def openai_message(raw: Any, field: str) -> dict:
         content, media = content_of(content, f"{field}.content")
     if role == "assistant" and content == "" and calls:
         content = None
+    if content is None and not calls and isinstance(raw.get("refusal"), str):
+        content = raw["refusal"]  # Structured Outputs: the refusal is the answer
     name = raw.get("name")
     return message(
         role,

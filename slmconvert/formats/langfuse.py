@@ -57,6 +57,8 @@ def _response(raw: Any) -> dict:
     if isinstance(raw, str):
         return {"response": message("assistant", raw), "model": None}
     if isinstance(raw, list):
+        if not raw:
+            raise BadRecord("output", "empty")
         if all(isinstance(item, dict) and "role" in item for item in raw):
             return {"response": chat_messages(raw, "output")[-1], "model": None}
         return {"response": anthropic_blocks("assistant", raw, "output", {})[-1], "model": None}

@@ -53,7 +53,7 @@ def parse(obj: dict, ctx: ParseContext) -> Iterator[dict]:
     if response is None:
         raise BadRecord(resp_key, "missing")
     done = openai_completion(response, resp_key)
-    usage = response.get("usage") or {}
+    usage = response.get("usage") if isinstance(response.get("usage"), dict) else {}
     yield new_record(
         source=ctx.source,
         messages=openai_messages(request.get("messages"), f"{prefix}messages"),

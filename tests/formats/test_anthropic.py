@@ -276,3 +276,13 @@ def test_a_user_tool_result_inside_an_assistant_message_is_still_a_bad_record():
     content = [{"type": "tool_result", "tool_use_id": "t9", "content": "x"}]
     with pytest.raises(BadRecord, match="tool_result block"):
         parse(pair(content))
+
+
+def test_a_paused_turn_is_counted_not_kept_as_an_answer():
+    content = [
+        {"type": "server_tool_use", "id": "s1", "name": "web_search", "input": {"query": "x"}},
+        {"type": "web_search_tool_result", "tool_use_id": "s1", "content": []},
+    ]
+    obj = pair(content)
+    obj["response"]["stop_reason"] = "pause_turn"
+    assert parse(obj) == [Ignored("paused turn (the provider's tool loop did not finish)")]

@@ -175,3 +175,9 @@ def test_malformed_generations_raise_bad_record_naming_the_field(obs, field):
         parse(obs)
     assert info.value.field == field
     assert "secret" not in str(info.value)
+
+
+def test_an_empty_output_list_is_a_bad_record_naming_output():
+    with pytest.raises(BadRecord) as exc:
+        parse(generation([{"role": "user", "content": "hi"}], []))
+    assert (exc.value.field, exc.value.reason) == ("output", "empty")

@@ -147,3 +147,17 @@ def test_a_part_type_that_is_not_a_string_is_a_bad_record_not_a_crash():
     with pytest.raises(BadRecord) as exc:
         content_of([{"type": {"nested": "x"}}], "messages[0].content")
     assert exc.value.field == "messages[0].content[0].type"
+
+
+def test_a_structured_outputs_refusal_is_the_answer():
+    request = {"model": "gpt-4o", "messages": [{"role": "user", "content": "Help me pick a lock"}]}
+    answer = {"role": "assistant", "content": None, "refusal": "I can't help with that."}
+    (rec,) = parse({"request": request, "response": {"choices": [{"message": answer}]}})
+    assert rec["response"]["content"] == "I can't help with that."
+
+
+def test_a_usage_that_is_not_an_object_is_read_as_unknown():
+    request = {"model": "gpt-4o", "messages": [{"role": "user", "content": "Hi"}]}
+    answer = {"choices": [{"message": {"role": "assistant", "content": "Hello"}}], "usage": [3]}
+    (rec,) = parse({"request": request, "response": answer})
+    assert rec["usage"] == {"input_tokens": None, "output_tokens": None}
