@@ -172,6 +172,13 @@ class ClusterConfig(StageConfig):
     )
     no_cache: bool = Field(False, description="Do not read or write the embedding cache.")
     batch_size: int = Field(64, gt=0, description="Texts per embedding batch.")
+    engine: Literal["local", "ray"] = Field(
+        "local",
+        description="local, or ray: large embedding batches (the user turns routed into "
+        "sub-tasks) on Ray actors, GPU when the cluster has them (pip install slmconvert[ray]).",
+    )
+    ray_address: str | None = ray_address_field()
+    workers: int = Field(0, ge=0, description="With --engine ray: embedding actors (0 = CPUs).")
     node_distance: float = Field(
         0.25,
         gt=0,

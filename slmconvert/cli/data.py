@@ -150,6 +150,9 @@ def cluster(
     cache_dir: Annotated[str | None, setting(K, "cache_dir")] = default(K, "cache_dir"),
     no_cache: Annotated[bool, setting(K, "no_cache")] = default(K, "no_cache"),
     batch_size: Annotated[int, setting(K, "batch_size")] = default(K, "batch_size"),
+    engine: Annotated[str, setting(K, "engine")] = default(K, "engine"),
+    ray_address: Annotated[str | None, setting(K, "ray_address")] = default(K, "ray_address"),
+    workers: Annotated[int, setting(K, "workers")] = default(K, "workers"),
     node_distance: Annotated[float, setting(K, "node_distance")] = default(K, "node_distance"),
     min_cluster_size: Annotated[int, setting(K, "min_cluster_size")] = default(
         K, "min_cluster_size"
@@ -189,7 +192,7 @@ def cluster(
         ClusterConfig,
         {k: v for k, v in values.items() if k in K.model_fields} | removed | {"reduce": reduce},
     )
-    result = stage.run(input, output, config, force=force, progress=RichProgress())
+    result = stage.run(input, output, config, force=force, progress=RichProgress(), log=_log)
     _print(summaries.cluster(result))
 
 

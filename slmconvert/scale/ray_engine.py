@@ -12,6 +12,8 @@ share). ``scrub_batches`` runs the pii stage's scrubbing as ``map_batches`` over
 files on a pool of actors, each holding one ``Scrubber`` (Presidio and the word lists are built
 once per actor), and yields ``(records, report)`` per batch in input order (order preserved), so
 the stage's own de-duplication and writer see what the local engine gives them.
+``RayEmbedder`` runs cluster's large embedding batches (the user turns of nodes that split into
+sub-tasks) on a pool of actors, each loading the embedder once.
 """
 
 from __future__ import annotations
@@ -169,3 +171,56 @@ def _parse_chunk(side: dict, name: str, file: str, items):
 
     parsing._init(side)
     return parsing.parse_chunk(name, file, items)
+
+
+class _EmbedActor:
+    """One embedder per actor, loaded once (on a GPU when the actor has one)."""
+
+    def __init__(self, model: str, cache_dir: str | None, batch_size: int):
+        from slmconvert.clustering.embed import load_embedder
+
+        cache = Path(cache_dir) if cache_dir else None
+        self.embedder = load_embedder(model, cache_dir=cache, batch_size=batch_size)
+
+    def embed(self, texts: list[str]):
+        return self.embedder.embed(texts), self.embedder.computed
+
+
+class RayEmbedder:
+    """An embedder whose large batches run on a pool of Ray actors, in order; small ones (the
+    router's structure texts, a sample) stay on the local embedder it wraps. Same vectors as
+    the local embedder: the actors load the same model."""
+
+    def __init__(self, local, cache_dir: Path | None, actors: int, chunk: int = 4096):
+        import ray
+
+        self.local, self.chunk, self.computed, self.on_actors = local, chunk, 0, 0
+        gpus = 1 if ray.cluster_resources().get("GPU", 0) >= actors else 0
+        remote = ray.remote(num_cpus=ACTOR_CPUS, num_gpus=gpus, max_restarts=0)(_EmbedActor)
+        batch = getattr(local, "batch_size", 64)
+        where = str(cache_dir) if cache_dir else None
+        self.actors = [remote.remote(local.model_name, where, batch) for _ in range(actors)]
+
+    def __getattr__(self, name: str):
+        # everything else (dimension, model_name, save for a static embedder) is the local one's
+        if name == "local":
+            raise AttributeError(name)
+        return getattr(self.local, name)
+
+    def embed(self, texts: list[str]):
+        """L2-normalised embeddings of ``texts``, one row per text, in order."""
+        import numpy as np
+        import ray
+
+        if len(texts) <= self.chunk:
+            vectors = self.local.embed(texts)
+            self.computed = self.local.computed
+            return vectors
+        refs = [
+            self.actors[k % len(self.actors)].embed.remote(texts[start : start + self.chunk])
+            for k, start in enumerate(range(0, len(texts), self.chunk))
+        ]
+        parts = ray.get(refs)
+        self.computed = sum(n for _, n in parts)
+        self.on_actors += len(texts)
+        return np.vstack([v for v, _ in parts])

@@ -149,8 +149,10 @@ def run(
     *,
     force: bool = False,
     progress: Progress | None = None,
+    log=None,
 ) -> StageResult:
-    """Cluster the records of a pii (or collect) stage directory into the fleet's task types."""
+    """Cluster the records of a pii (or collect) stage directory into the fleet's task types
+    (``log(line)`` gets notes, such as the Ray address in use)."""
     config = config or ClusterConfig()
     progress = progress or NoProgress()
     src = open_input(
@@ -166,13 +168,15 @@ def run(
         progress.finish()
         if not len(calls):
             raise StageError(f"{src.path}: holds no records to cluster")
-        return _cluster(src, output, config, calls, previous, force, progress)
+        return _cluster(src, output, config, calls, previous, force, progress, log)
 
 
-def _cluster(src, output, config, calls: Calls, previous, force, progress) -> StageResult:
+def _cluster(src, output, config, calls: Calls, previous, force, progress, log) -> StageResult:
     """Fit the router on the read calls, give clusters stable ids, and write the stage."""
     cache = None if config.no_cache else Path(config.cache_dir or default_cache_dir())
     embedder = load_embedder(config.embedder, cache_dir=cache, batch_size=config.batch_size)
+    if config.engine == "ray":
+        embedder = _on_ray(embedder, cache, config, log)
     progress.start(f"fitting nodes and sub-tasks on {len(calls):,} calls")
     router, provisional = fit(calls, config, embedder)
     progress.finish()
@@ -180,6 +184,19 @@ def _cluster(src, output, config, calls: Calls, previous, force, progress) -> St
     router.relabel(mapping)
     labels = np.array([mapping.get(int(c), NOISE) for c in provisional], dtype=np.int32)
     return _write(src, output, config, calls, router, labels, lineage, force)
+
+
+def _on_ray(embedder, cache: Path | None, config: ClusterConfig, log):
+    """The embedder with its large batches on Ray actors (the address in use is logged)."""
+    import os
+
+    from slmconvert.scale import ray_engine
+
+    address = ray_engine.connect(config.ray_address)
+    if log:
+        log(f"Ray at {address}; user turns travel to its embedding actors")
+    actors = config.workers or os.cpu_count() or 1
+    return ray_engine.RayEmbedder(embedder, cache, actors, chunk=64 * config.batch_size)
 
 
 def _agreement(router: TaskRouter, calls: Calls, labels: np.ndarray, seed: int) -> float:
@@ -233,6 +250,8 @@ def _write(src, output, config, calls, router, labels, lineage, force) -> StageR
             "router_agreement": round(agreement, 4),
             "embeddings_computed": embedder_count(router),
         }
+        if config.engine == "ray":
+            out.metrics["embedded_on_ray"] = int(router.embedder.on_actors)
         if src.manifest.get("allow_unscrubbed") or not src.has_stage("pii"):
             out.extra["allow_unscrubbed"] = True
             out.warnings.append("input has not been through `slmconvert pii` (--allow-unscrubbed)")

@@ -36,7 +36,7 @@ REPORT_MODULE = "slmconvert.report"
 REPORTS = {
     "collect": "both",
     "pii": "both",
-    "cluster": "progress",
+    "cluster": "both",
     "finetune": "both",
     "eval": "both",
 }

@@ -114,3 +114,32 @@ def test_finetune_on_ray_trains_each_cluster_as_a_task_like_the_local_engine(
     assert hashes[0] == hashes[1]  # the engine is not part of what an adapter is
     for cid in chosen:
         assert (tmp_path / "ray" / "adapters" / str(cid) / "adapter_model.safetensors").is_file()
+
+
+def test_cluster_on_ray_embeds_on_actors_and_finds_the_local_engines_clusters(
+    example_stages, tmp_path, local_ray
+):
+    import orjson
+
+    from slmconvert.config import ClusterConfig
+    from slmconvert.stages import cluster
+
+    scrubbed = example_stages["pii"]
+    # small embedding batches, so that the example logs' batches are large enough for actors
+    local = cluster.run(scrubbed, tmp_path / "local", ClusterConfig(batch_size=4))
+    lines: list[str] = []
+    settings = ClusterConfig(batch_size=4, engine="ray", workers=2)
+    on_ray = cluster.run(scrubbed, tmp_path / "ray", settings, log=lines.append)
+
+    assert any("Ray at local" in line for line in lines)
+    assert on_ray.metrics["embedded_on_ray"] > 0
+    assert on_ray.counts == local.counts
+
+    def clusters(path):
+        doc = orjson.loads((path / "clusters.json").read_bytes())
+        return [(c["id"], c["size"], c["label"], c["examples"]) for c in doc["clusters"]]
+
+    assert clusters(tmp_path / "ray") == clusters(tmp_path / "local")
+    assert [(r["id"], r["cluster_id"], r["split"]) for r in records(tmp_path / "ray")] == [
+        (r["id"], r["cluster_id"], r["split"]) for r in records(tmp_path / "local")
+    ]
