@@ -31,7 +31,7 @@ def collect(
     seed: Annotated[int, setting(C, "seed")] = default(C, "seed"),
     force: Force = False,
 ) -> None:
-    """Read agent logs (nine formats, auto-detected) into canonical records."""
+    """Read agent logs (thirteen formats, auto-detected) into canonical records."""
     from slmconvert import summaries
     from slmconvert.config import build
     from slmconvert.parsing import skip_pandas_import

@@ -31,7 +31,7 @@ def test_each_fixture_is_detected_as_its_own_format(path):
     assert detected == {path.stem}
 
 
-def test_collect_reads_all_nine_formats_in_one_run(tmp_path):
+def test_collect_reads_every_format_in_one_run(tmp_path):
     result = collect.run([str(FIXTURES)], tmp_path / "out")
     assert sorted(result.counts["by_format"]) == sorted(formats.names())
     assert result.counts["bad"] == 0
