@@ -13,6 +13,10 @@ drops ~7% of this log, work the naive way skips).
 
     python bench/collect.py                           # 200,000 calls, plus a >= 1 GB input
     python bench/collect.py --calls 50000 --repeat 3 --rss-gb 0
+
+A row per newer format (``--format-lines``, default 20,000 per format): its test fixture's lines
+repeated into a log of that many lines, read both ways once (our de-duplication drops the
+repeats; the ratio is on input lines, as above).
 """
 
 from __future__ import annotations
@@ -119,6 +123,27 @@ def records_in(out: Path) -> int:
     return open_input(out).manifest["counts"]["records"]
 
 
+FORMATS = ("openai-responses", "gemini", "bedrock-converse", "openai-agents")
+FIXTURES = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "formats"
+
+
+def per_format(work: Path, lines: int) -> None:
+    """One naive and one slmconvert run per newer format, on its fixture repeated."""
+    print(f"\n{'format':<18} {'lines':>7} {'naive s':>8} {'ours s':>7} {'ratio':>6}")
+    for name in FORMATS:
+        source = (FIXTURES / f"{name}.jsonl").read_text().splitlines()
+        logs = work / f"fmt-{name}"
+        logs.mkdir()
+        body = "\n".join(source[i % len(source)] for i in range(lines)) + "\n"
+        (logs / f"{name}.jsonl").write_text(body)
+        naive = measure([sys.executable, "-c", NAIVE, str(logs)])
+        ours = measure(collect_cmd(logs, work / f"fmt-{name}-out"))
+        print(
+            f"{name:<18} {lines:>7,} {naive.seconds:>8.1f} {ours.seconds:>7.1f} "
+            f"{naive.seconds / ours.seconds:>5.1f}x"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=200_000, help="calls in the throughput log")
@@ -127,6 +152,9 @@ def main() -> None:
         "--rss-gb", type=float, default=1.0, help="size of the memory log (0: skip)"
     )
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--format-lines", type=int, default=20_000, help="lines per newer format (0: skip)"
+    )
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="slmconvert-bench-"))
@@ -188,6 +216,8 @@ def main() -> None:
                     f"records/s, peak RSS {run.rss_mb:,.0f} MB, peak PSS {run.pss_mb:,.0f} MB"
                 )
             print("  (target: <= 300 MB; RSS sums the processes, PSS splits their shared pages)")
+        if args.format_lines:
+            per_format(work, args.format_lines)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
