@@ -26,7 +26,9 @@ def collect(result: StageResult) -> list:
     totals.add_row("duplicates dropped", f"{counts['duplicates']:,}")
     totals.add_row("malformed, skipped", f"{counts['bad']:,}")
     for reason, n in counts["ignored_by_reason"].items():
-        totals.add_row(f"ignored: {reason}", f"{n:,}")
+        # a kept call whose log lacked part of its prompt is counted with the ignored, as a note
+        kind = "note" if reason.startswith("partial prompt kept") else "ignored"
+        totals.add_row(f"{kind}: {reason}", f"{n:,}")
     if counts.get("with_media"):
         kinds = ", ".join(f"{n:,} {kind}" for kind, n in counts["media_by_kind"].items())
         totals.add_row("calls with media (kept)", f"{counts['with_media']:,} ({kinds})")
