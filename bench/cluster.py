@@ -28,8 +28,8 @@ import numpy as np
 import orjson
 
 from slmconvert.clustering.router import TaskRouter
-from slmconvert.config import ClusterConfig
-from slmconvert.stagedir import open_input
+from slmconvert.core.config import ClusterConfig
+from slmconvert.core.stagedir import open_input
 from slmconvert.stages import cluster, collect
 from slmconvert.testing.fleet import generate_fleet
 

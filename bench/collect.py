@@ -118,7 +118,7 @@ def collect_cmd(logs: Path, out: Path) -> list[str]:
 
 
 def records_in(out: Path) -> int:
-    from slmconvert.stagedir import open_input
+    from slmconvert.core.stagedir import open_input
 
     return open_input(out).manifest["counts"]["records"]
 

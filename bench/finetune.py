@@ -25,7 +25,7 @@ from pathlib import Path
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from slmconvert.config import FinetuneConfig  # noqa: E402
+from slmconvert.core.config import FinetuneConfig  # noqa: E402
 from slmconvert.training import examples as ex  # noqa: E402
 from slmconvert.training import trainer  # noqa: E402
 from slmconvert.training.models import ModelRef, load_tokenizer, tiny_model_path  # noqa: E402
@@ -48,7 +48,7 @@ def routing_records(work: Path, n: int) -> list[dict]:
 
 
 def _batches(path: Path):
-    from slmconvert.stagedir import open_input
+    from slmconvert.core.stagedir import open_input
 
     yield from open_input(path, expect=("collect",)).iter_batches()
 

@@ -111,7 +111,7 @@ def measure(url: str, requests: list[dict], rates: list[float]) -> dict:
 
 
 def cluster_dir(work: Path) -> Path:
-    from slmconvert.config import ClusterConfig
+    from slmconvert.core.config import ClusterConfig
     from slmconvert.stages import cluster, collect
 
     collect.run([str(ROOT / "examples" / "logs")], work / "collect")

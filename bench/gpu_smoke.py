@@ -55,8 +55,8 @@ def build_model(path: Path, cpu: bool) -> float:
 def records(n: int) -> list[dict]:
     """Tool-calling records from the example logs (collect's parsers, no pii: no personal
     data leaves this machine, and the logs are generated)."""
-    from slmconvert.config import CollectConfig
-    from slmconvert.stagedir import open_input
+    from slmconvert.core.config import CollectConfig
+    from slmconvert.core.stagedir import open_input
     from slmconvert.stages import collect
 
     out = Path(tempfile.mkdtemp()) / "collect"
@@ -79,7 +79,7 @@ def main() -> None:
     import torch
 
     from slmconvert.catalog import memory
-    from slmconvert.config import EvalConfig, FinetuneConfig
+    from slmconvert.core.config import EvalConfig, FinetuneConfig
     from slmconvert.evaluation.engines import transformers_engine
     from slmconvert.training import examples as ex
     from slmconvert.training.models import ModelRef, device, load_adapted, load_tokenizer

@@ -30,8 +30,8 @@ import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from slmconvert.core.records import message, new_record, tool, tool_call  # noqa: E402
 from slmconvert.pii import PiiSettings  # noqa: E402
-from slmconvert.records import message, new_record, tool, tool_call  # noqa: E402
 
 SYSTEM_PROMPTS = [
     (

@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 
 STAGE = """
 import json, resource, sys, time
-from slmconvert.config import ClusterConfig, CollectConfig, PiiConfig
+from slmconvert.core.config import ClusterConfig, CollectConfig, PiiConfig
 from slmconvert.stages import cluster, collect, pii
 from slmconvert.testing.peak import peak_rss_bytes
 name, source, out, engine = sys.argv[1:5]

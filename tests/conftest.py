@@ -42,7 +42,7 @@ def example_stages(tmp_path_factory) -> dict[str, Path]:
     select considers only the local tiny-test model, so every cluster big enough gets it.
     Returns the stage directories by stage name.
     """
-    from slmconvert.config import PiiConfig, SelectConfig
+    from slmconvert.core.config import PiiConfig, SelectConfig
     from slmconvert.stages import cluster, collect, pii, select
 
     root = tmp_path_factory.mktemp("example-stages")
@@ -62,7 +62,7 @@ def example_stages(tmp_path_factory) -> dict[str, Path]:
 @pytest.fixture(scope="session")
 def small_tiny_model(tmp_path_factory) -> Path:
     """A small, briefly pre-trained tiny model (seconds to build): for plumbing, not quality."""
-    from slmconvert.testing.tiny_model import build_tiny_model
+    from slmconvert.training.tiny import build_tiny_model
 
     path = tmp_path_factory.mktemp("tiny") / "model"
     return build_tiny_model(

@@ -19,7 +19,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from safetensors.numpy import save_file
 
-from slmconvert.stagedir import StageOutput, open_input
+from slmconvert.core.stagedir import StageOutput, open_input
 
 HERMES, LLAMA3 = "hermes <tool_call> JSON", "llama3 JSON function call"
 QWEN_06 = ("Qwen3-0.6B", "Qwen/Qwen3-0.6B", HERMES)

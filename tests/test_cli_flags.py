@@ -9,7 +9,7 @@ import pytest
 import typer.main
 
 from slmconvert.cli import app
-from slmconvert.recipe import STAGES as SPECS
+from slmconvert.stages.recipe import STAGES as SPECS
 
 STAGES = {spec.name: spec.config for spec in SPECS}  # every stage a recipe can run
 # settings whose flag takes another shape than the field (one value per flag, singular name)

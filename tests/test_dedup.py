@@ -1,6 +1,6 @@
 import random
 
-from slmconvert.dedup import SeenKeys
+from slmconvert.core.dedup import SeenKeys
 
 
 def test_a_key_is_new_only_the_first_time_even_within_one_batch():

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from slmconvert.errors import InputError
-from slmconvert.inspection import describe
-from slmconvert.records import message, new_record
-from slmconvert.stagedir import StageOutput, open_input
+from slmconvert.cli.inspection import describe
+from slmconvert.core.errors import InputError
+from slmconvert.core.records import message, new_record
+from slmconvert.core.stagedir import StageOutput, open_input
 
 LINEAGE = [{"stage": "collect", "config_hash": "c0ffee00aa"}, {"stage": "pii", "config_hash": "b0"}]
 

@@ -10,8 +10,8 @@ import stat
 import orjson
 import pytest
 
-from slmconvert import parsing
-from slmconvert.parsing import ChunkParser, parse_chunk
+from slmconvert.formats import parsing
+from slmconvert.formats.parsing import ChunkParser, parse_chunk
 
 needs_shared_memory = pytest.mark.skipif(
     not os.access(parsing.SHARED_MEMORY, os.W_OK), reason="no writable /dev/shm"

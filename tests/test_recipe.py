@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from slmconvert import recipe
-from slmconvert.config import FinetuneConfig, SelectConfig
-from slmconvert.errors import ConfigError
+from slmconvert.core.config import FinetuneConfig, SelectConfig
+from slmconvert.core.errors import ConfigError
+from slmconvert.stages import recipe
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -180,7 +180,9 @@ def test_the_shipped_recipes_are_valid_and_read_the_example_logs(name):
 def test_the_recipes_readme_documents_every_key_of_the_models():
     section = recipe.readme_section()
 
-    assert section == recipe.markdown(), "recipes/README.md is stale: python -m slmconvert.recipe"
+    assert section == recipe.markdown(), (
+        "recipes/README.md is stale: python -m slmconvert.stages.recipe"
+    )
     for spec in recipe.STAGES:
         for key in spec.config.model_fields:
             assert f"| `{key}` |" in section.partition(f"`stages.{spec.name}`")[2]

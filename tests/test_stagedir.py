@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pyarrow.parquet as pq
 
-from slmconvert.records import message, new_record, to_table
-from slmconvert.stagedir import RecordWriter
+from slmconvert.core.records import message, new_record, to_table
+from slmconvert.core.stagedir import RecordWriter
 
 
 def calls(start: int, n: int):

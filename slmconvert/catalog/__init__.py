@@ -19,7 +19,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
 from slmconvert.catalog import memory
-from slmconvert.errors import ConfigError
+from slmconvert.core.errors import ConfigError
 
 DEFAULT_PATH = Path(__file__).with_name("models.yaml")
 ANY_LANGUAGE = "*"

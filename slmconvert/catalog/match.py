@@ -10,7 +10,7 @@ complexity suggests come after the rest; ties go to more context headroom, then 
 from __future__ import annotations
 
 from slmconvert.catalog import Catalog, ModelSpec, Serving, memory
-from slmconvert.config import SelectConfig
+from slmconvert.core.config import SelectConfig
 
 NOISE = -1
 

@@ -7,7 +7,7 @@ from collections import Counter
 import orjson
 from rich.table import Table
 
-from slmconvert.stagedir import StageResult
+from slmconvert.core.stagedir import StageResult
 
 _KINDS = (
     ("test-only", "test-only"),

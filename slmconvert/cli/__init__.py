@@ -16,7 +16,7 @@ from typing import Annotated
 import typer
 
 from slmconvert import __version__
-from slmconvert.errors import SlmconvertError
+from slmconvert.core.errors import SlmconvertError
 
 app = typer.Typer(
     help="Turn an LLM agent's logs into cheaper, specialised small language models.",
@@ -105,7 +105,7 @@ def _print(renderables) -> None:
 
 def setting(model, name: str, *flags: str, suffix: str = ""):
     """A typer option for one setting of a stage's config model, with the setting's help."""
-    from slmconvert.config import describe
+    from slmconvert.core.config import describe
 
     return typer.Option(*flags, help=describe(model, name) + suffix)
 
@@ -127,7 +127,7 @@ def split(text: str | None) -> list[str] | None:
 
 def pairs(flag: str, text: str | None) -> dict[str, float] | None:
     """A K=V,K=V flag value as a map of numbers."""
-    from slmconvert.errors import ConfigError
+    from slmconvert.core.errors import ConfigError
 
     if text is None:
         return None

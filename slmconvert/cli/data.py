@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from slmconvert.cli import Force, Out, _log, _print, app, default, guarded, pairs, setting, split
-from slmconvert.config import ClusterConfig, CollectConfig, PiiConfig, SelectConfig
+from slmconvert.core.config import ClusterConfig, CollectConfig, PiiConfig, SelectConfig
 
 C, P, K, S = CollectConfig, PiiConfig, ClusterConfig, SelectConfig
 LIST = " Comma-separated."
@@ -32,10 +32,10 @@ def collect(
     force: Force = False,
 ) -> None:
     """Read agent logs (thirteen formats, auto-detected) into canonical records."""
-    from slmconvert import summaries
-    from slmconvert.config import build
-    from slmconvert.parsing import skip_pandas_import
-    from slmconvert.progress import RichProgress
+    from slmconvert.cli import summaries
+    from slmconvert.core.config import build
+    from slmconvert.core.progress import RichProgress
+    from slmconvert.formats.parsing import skip_pandas_import
     from slmconvert.stages import collect as stage
 
     if engine == "local":  # Ray Data needs pandas
@@ -67,7 +67,7 @@ def collect(
 def _recognizer(spec: str) -> dict:
     entity, sep, regex = spec.partition("=")
     if not sep or not entity or not regex:
-        from slmconvert.errors import ConfigError
+        from slmconvert.core.errors import ConfigError
 
         raise ConfigError("--recognizer: expected ENTITY=REGEX, e.g. CUSTOMER_ID='CUST-\\d{6}'")
     return {"entity": entity.strip(), "regex": regex, "score": 0.9}
@@ -105,9 +105,9 @@ def pii(
     force: Force = False,
 ) -> None:
     """Remove personal data and secrets from every string of every record (Presidio)."""
-    from slmconvert import summaries
-    from slmconvert.config import build
-    from slmconvert.progress import RichProgress
+    from slmconvert.cli import summaries
+    from slmconvert.core.config import build
+    from slmconvert.core.progress import RichProgress
     from slmconvert.stages import pii as stage
 
     config = build(
@@ -179,9 +179,9 @@ def cluster(
     force: Force = False,
 ) -> None:
     """Group calls into the fleet's task types from the request alone; write the router."""
-    from slmconvert import summaries
-    from slmconvert.config import build
-    from slmconvert.progress import RichProgress
+    from slmconvert.cli import summaries
+    from slmconvert.core.config import build
+    from slmconvert.core.progress import RichProgress
     from slmconvert.stages import cluster as stage
 
     values = dict(locals())
@@ -226,7 +226,7 @@ def select(
 ) -> None:
     """Choose small models per task cluster by context, tools, languages, licence and memory."""
     from slmconvert.catalog import render
-    from slmconvert.config import build
+    from slmconvert.core.config import build
     from slmconvert.stages import select as stage
 
     config = build(

@@ -71,7 +71,7 @@ def serve(
     from slmconvert.gateway.server import ServeSettings, build
 
     if slm_backend not in (None, "transformers"):
-        from slmconvert.errors import ConfigError
+        from slmconvert.core.errors import ConfigError
 
         raise ConfigError("--slm-backend: the only in-process backend is `transformers`")
     settings = ServeSettings(
@@ -177,7 +177,7 @@ def replay(
     import asyncio
     import os
 
-    from slmconvert.errors import ConfigError
+    from slmconvert.core.errors import ConfigError
     from slmconvert.gateway.replay import held_out, read_records, request_of
     from slmconvert.gateway.replay import replay as send
 

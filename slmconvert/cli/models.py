@@ -8,14 +8,14 @@ from typing import Annotated
 import typer
 
 from slmconvert.cli import Force, Out, _log, _print, app, default, guarded, setting, split
-from slmconvert.config import DeployConfig, EvalConfig, FinetuneConfig
+from slmconvert.core.config import DeployConfig, EvalConfig, FinetuneConfig
 
 F, E, D = FinetuneConfig, EvalConfig, DeployConfig
 IDS = " Comma-separated ids."
 
 
 def _ids(text: str | None) -> list[int] | None:
-    from slmconvert.errors import ConfigError
+    from slmconvert.core.errors import ConfigError
 
     if text is None:
         return None
@@ -35,7 +35,7 @@ def make_tiny_model(
     ] = 500,
 ) -> None:
     """Build the tiny Llama-style test model (local tokenizer, tool-calling chat template)."""
-    from slmconvert.testing.tiny_model import build_tiny_model
+    from slmconvert.training.tiny import build_tiny_model
 
     build_tiny_model(output, seed=seed, pretrain_steps=pretrain_steps, log=_log)
     typer.echo(f"tiny model written to {output} (load it with from_pretrained)")
@@ -73,9 +73,9 @@ def finetune(
     force: Force = False,
 ) -> None:
     """Train one LoRA/QLoRA adapter per cluster on its train split (resumable)."""
-    from slmconvert import summaries
-    from slmconvert.config import build
-    from slmconvert.progress import RichProgress
+    from slmconvert.cli import summaries
+    from slmconvert.core.config import build
+    from slmconvert.core.progress import RichProgress
     from slmconvert.stages import finetune as stage
 
     values = dict(locals())
@@ -111,9 +111,9 @@ def eval_(
     force: Force = False,
 ) -> None:
     """Score each adapter against the LLM's logged answers: before → after, Wilson bounds."""
-    from slmconvert import summaries
-    from slmconvert.config import build
-    from slmconvert.progress import RichProgress
+    from slmconvert.cli import summaries
+    from slmconvert.core.config import build
+    from slmconvert.core.progress import RichProgress
     from slmconvert.stages import eval as stage
 
     values = dict(locals())
@@ -146,7 +146,7 @@ def deploy(
     force: Force = False,
 ) -> None:
     """Write the gated progressive-rollout manifest, savings, and vLLM/LiteLLM configs."""
-    from slmconvert.config import build
+    from slmconvert.core.config import build
     from slmconvert.deploy.render import summary
     from slmconvert.stages import deploy as stage
 

@@ -30,9 +30,9 @@ def run_recipe(
     """Run a recipe's stages in order into WORKDIR/NN_<stage>/, skipping cached ones."""
     from rich.table import Table
 
-    from slmconvert import recipe as recipes
-    from slmconvert.progress import RichProgress
-    from slmconvert.stagedir import StageResult
+    from slmconvert.core.progress import RichProgress
+    from slmconvert.core.stagedir import StageResult
+    from slmconvert.stages import recipe as recipes
     from slmconvert.stages import run as stage
 
     loaded = recipes.load(recipe, overrides or [])
@@ -52,8 +52,8 @@ def run_recipe(
     _print([table])
     deployed = next((item for item in summary.stages if item.stage == "deploy"), None)
     if deployed is not None:
+        from slmconvert.core.stagedir import open_input
         from slmconvert.deploy.render import summary as rollout
-        from slmconvert.stagedir import open_input
 
         done = open_input(deployed.output, expect=("deploy",))
         _print(rollout(StageResult(done.path, done.manifest)))
@@ -83,6 +83,6 @@ def inspect_stage(
     directory: Annotated[Path, typer.Argument(help="A stage directory (has a manifest.json).")],
 ) -> None:
     """Summarise a stage directory's manifest: what made it, counts, metrics, warnings."""
-    from slmconvert.inspection import describe
+    from slmconvert.cli.inspection import describe
 
     _print(describe(directory))

@@ -21,7 +21,7 @@ import xxhash
 from slmconvert.clustering.profile import tokens
 from slmconvert.clustering.request import RequestView, of_record
 from slmconvert.clustering.spill import TextColumn
-from slmconvert.records import answer_kind
+from slmconvert.core.records import answer_kind
 
 COLUMNS = ["id", "messages", "tools", "workload", "response", "usage", "cost_usd"]
 BATCH = 20_000

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from slmconvert.errors import ConfigError, MissingDependencyError
+from slmconvert.core.errors import ConfigError, MissingDependencyError
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 STATIC_MODEL = "static-minilm"

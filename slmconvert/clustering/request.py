@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from slmconvert.records import media_kind, render_media
+from slmconvert.core.records import media_kind, render_media
 
 WORKLOAD_HEADER = "x-slmconvert-workload"
 VOLATILE = "#"

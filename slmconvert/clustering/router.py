@@ -22,7 +22,7 @@ import orjson
 
 from slmconvert.clustering.request import RequestView, of_request
 from slmconvert.clustering.spill import take
-from slmconvert.errors import InputError
+from slmconvert.core.errors import InputError
 
 NOISE = -1
 FORMAT = "slmconvert-router"

@@ -8,7 +8,7 @@ Reasons give metric names and numbers only, never text from the logs.
 
 from __future__ import annotations
 
-from slmconvert.config import DeployConfig
+from slmconvert.core.config import DeployConfig
 
 NOISE = -1
 TEXT_METRIC = "text_similarity_match"

@@ -6,10 +6,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from slmconvert import __version__
-from slmconvert.config import DeployConfig
+from slmconvert.core.config import DeployConfig
+from slmconvert.core.errors import ConfigError
 from slmconvert.deploy import gate, savings, serve
 from slmconvert.deploy.rollout import VERSION
-from slmconvert.errors import ConfigError
 from slmconvert.training.templates import PROFILES
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import orjson
 from rich.table import Table
 
-from slmconvert.stagedir import StageResult
+from slmconvert.core.stagedir import StageResult
 
 _STYLE = {"promote": "green", "hold": "yellow", "stay_on_llm": "dim"}
 

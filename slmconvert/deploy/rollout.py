@@ -7,8 +7,8 @@ from importlib import resources
 
 import orjson
 
+from slmconvert.core.errors import StageError
 from slmconvert.deploy.serve import dump_yaml
-from slmconvert.errors import StageError
 
 SCHEMA_FILE = "rollout.schema.json"
 VERSION = 1

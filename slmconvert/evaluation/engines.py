@@ -18,7 +18,7 @@ from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 
-from slmconvert.errors import MissingDependencyError
+from slmconvert.core.errors import MissingDependencyError
 from slmconvert.evaluation.generate import Generated, generate
 
 Engine = Callable[[list[str], int, Callable | None], list[list[Generated]]]

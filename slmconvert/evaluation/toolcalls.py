@@ -11,7 +11,7 @@ import json
 import re
 from collections.abc import Callable
 
-from slmconvert.errors import ConfigError
+from slmconvert.core.errors import ConfigError
 from slmconvert.evaluation.answers import Answer, Call, invalid_answer, make_call, text_answer
 
 Parser = Callable[[str], Answer]

@@ -16,7 +16,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from slmconvert.errors import BadRecord
+from slmconvert.core.errors import BadRecord
+from slmconvert.core.records import new_record
 from slmconvert.formats.common import (
     anthropic_blocks,
     anthropic_messages,
@@ -24,7 +25,6 @@ from slmconvert.formats.common import (
     anthropic_tools,
 )
 from slmconvert.formats.registry import Ignored, ParseContext, Parser, register
-from slmconvert.records import new_record
 
 PAIRS = (("request", "response"), ("input", "output"))
 STREAM_EVENTS = {"message_start", "content_block_start", "content_block_delta", "message_delta"}

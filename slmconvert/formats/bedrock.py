@@ -24,7 +24,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from slmconvert.errors import BadRecord
+from slmconvert.core.errors import BadRecord
+from slmconvert.core.records import SharedTools, dumps, message, new_record, tool, tool_call
 from slmconvert.formats.common import (
     Memo,
     _Turn,
@@ -36,7 +37,6 @@ from slmconvert.formats.common import (
     role_of,
 )
 from slmconvert.formats.registry import Ignored, ParseContext, Parser, register
-from slmconvert.records import SharedTools, dumps, message, new_record, tool, tool_call
 
 MESSAGE_BLOCKS = (
     "text", "toolUse", "toolResult", "image", "document", "video", "audio", "guardContent",

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from slmconvert.errors import BadRecord
+from slmconvert.core.errors import BadRecord
+from slmconvert.core.records import media_kind, message, to_datetime, tool_call
 from slmconvert.formats.common import (
     TEXT_PART_TYPES,
     anthropic_blocks,
@@ -18,7 +19,6 @@ from slmconvert.formats.common import (
     role_of,
     text_of,
 )
-from slmconvert.records import media_kind, message, to_datetime, tool_call
 
 LC_ROLES = {"human": "user", "ai": "assistant", "system": "system", "tool": "tool"}
 LC_ROLES |= {"function": "tool", "chat": None}

@@ -12,8 +12,8 @@ from typing import Any
 
 import orjson
 
-from slmconvert.errors import BadRecord
-from slmconvert.records import (  # media_kind is re-exported for the parsers
+from slmconvert.core.errors import BadRecord
+from slmconvert.core.records import (  # media_kind is re-exported for the parsers
     MEDIA_PART_TYPES,
     SharedTools,
     media_kind,  # noqa: F401

@@ -24,10 +24,10 @@ from typing import Any
 
 import orjson
 
-from slmconvert.errors import BadRecord
+from slmconvert.core.errors import BadRecord
+from slmconvert.core.records import SharedTools, dumps, message, new_record, tool, tool_call
 from slmconvert.formats.common import Memo, _Turn, mime_kind
 from slmconvert.formats.registry import Ignored, ParseContext, Parser, register
-from slmconvert.records import SharedTools, dumps, message, new_record, tool, tool_call
 
 RESPONSE_KEYS = ("candidates", "promptFeedback", "prompt_feedback", "usageMetadata")
 RESPONSE_KEYS += ("usage_metadata", "error")

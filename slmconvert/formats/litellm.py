@@ -15,11 +15,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from slmconvert.errors import BadRecord
+from slmconvert.core.errors import BadRecord
+from slmconvert.core.records import message, new_record
 from slmconvert.formats.chat import chat_messages, elapsed_ms, obj_at, response_of
 from slmconvert.formats.common import anthropic_system, openai_tools
 from slmconvert.formats.registry import Ignored, ParseContext, Parser, register
-from slmconvert.records import message, new_record
 
 NOT_CHAT = ("embedding", "image", "moderation", "transcription", "speech", "rerank")
 

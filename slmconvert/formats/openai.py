@@ -13,10 +13,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from slmconvert.errors import BadRecord
+from slmconvert.core.errors import BadRecord
+from slmconvert.core.records import new_record
 from slmconvert.formats.common import openai_completion, openai_messages, openai_tools
 from slmconvert.formats.registry import ParseContext, Parser, register
-from slmconvert.records import new_record
 
 PAIRS = (("request", "response"), ("input", "output"))
 

@@ -28,10 +28,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from slmconvert.errors import BadRecord
+from slmconvert.core.errors import BadRecord
+from slmconvert.core.records import message, new_record, to_datetime, tool_call
 from slmconvert.formats.common import content_of, known_kind, openai_message, openai_messages
 from slmconvert.formats.registry import Ignored, ParseContext, Parser, SideInput, register
-from slmconvert.records import message, new_record, to_datetime, tool_call
 
 SIDE_NAME = "openai-agents"
 SPAN = "span:"

@@ -12,10 +12,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from slmconvert.errors import BadRecord
+from slmconvert.core.errors import BadRecord
+from slmconvert.core.records import new_record
 from slmconvert.formats.common import openai_completion, openai_messages, openai_tools
 from slmconvert.formats.registry import Ignored, ParseContext, Parser, SideInput, register
-from slmconvert.records import new_record
 
 SIDE_NAME = "openai-batch-input"
 

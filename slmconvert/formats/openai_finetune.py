@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from slmconvert.errors import BadRecord
+from slmconvert.core.errors import BadRecord
+from slmconvert.core.records import new_record
 from slmconvert.formats.common import openai_messages, openai_tools
 from slmconvert.formats.registry import Ignored, ParseContext, Parser, register
-from slmconvert.records import new_record
 
 NOT_MINE = ("request", "response", "completion", "call_type", "custom_id", "input", "output")
 """Keys that mark another format's object (a request/response pair, litellm, a batch line)."""

@@ -25,7 +25,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from slmconvert.errors import BadRecord
+from slmconvert.core.errors import BadRecord
+from slmconvert.core.records import new_record
 from slmconvert.formats.registry import Ignored, ParseContext, Parser, SideInput, register
 from slmconvert.formats.responses_items import PARTIAL_ITEM as PARTIAL_ITEM
 from slmconvert.formats.responses_items import (
@@ -36,7 +37,6 @@ from slmconvert.formats.responses_items import (
     output_items,
     tools_of,
 )
-from slmconvert.records import new_record
 
 SIDE_NAME = "openai-responses"
 AGENTS_SIDE = "openai-agents"

@@ -20,7 +20,8 @@ from typing import Any
 
 import orjson
 
-from slmconvert.errors import BadRecord
+from slmconvert.core.errors import BadRecord
+from slmconvert.core.records import dumps, message, new_record, tool_call
 from slmconvert.formats.common import (
     anthropic_blocks,
     content_of,
@@ -29,7 +30,6 @@ from slmconvert.formats.common import (
     text_of,
 )
 from slmconvert.formats.registry import Ignored, ParseContext, Parser, register
-from slmconvert.records import dumps, message, new_record, tool_call
 
 CHAT_OPERATIONS = {"chat", "generate_content", "text_completion"}
 SKIPPED_PARTS = {"reasoning", "thinking"}

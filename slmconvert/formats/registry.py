@@ -2,7 +2,7 @@
 
 A parser turns one raw JSON object (a JSONL line, an element of a JSON array, or a whole JSON
 file) into zero or more canonical records. It yields record dicts (built with
-`slmconvert.records.new_record`) or `Ignored(reason)` for objects that are valid but are not an
+`slmconvert.core.records.new_record`) or `Ignored(reason)` for objects that are valid but are not an
 LLM call (a tool span, a failed call); it raises `BadRecord(field, reason)` for a malformed
 object. A parser whose one object holds many calls (an OTLP export) may instead *yield* a
 `BadRecord` for one bad item and carry on with the rest.
@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from slmconvert.errors import ConfigError
+from slmconvert.core.errors import ConfigError
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from slmconvert.errors import BadRecord
+from slmconvert.core.errors import BadRecord
+from slmconvert.core.records import SharedTools, dumps, message, tool, tool_call
 from slmconvert.formats.common import (
     MEDIA_PART_TYPES,
     TEXT_PART_TYPES,
@@ -27,7 +28,6 @@ from slmconvert.formats.common import (
     role_of,
     text_of,
 )
-from slmconvert.records import SharedTools, dumps, message, tool, tool_call
 
 PARTIAL_ITEM = "partial prompt kept (item_reference or compaction item not resolved)"
 

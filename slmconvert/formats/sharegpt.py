@@ -25,11 +25,11 @@ from typing import Any
 
 import orjson
 
-from slmconvert.errors import BadRecord
+from slmconvert.core.errors import BadRecord
+from slmconvert.core.records import message, tool_call
 from slmconvert.formats.common import openai_tools
 from slmconvert.formats.openai_finetune import records_per_turn
 from slmconvert.formats.registry import ParseContext, Parser, register
-from slmconvert.records import message, tool_call
 
 ROLES = {
     "system": "system",

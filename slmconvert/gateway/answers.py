@@ -16,7 +16,7 @@ from typing import Any
 
 import orjson
 
-from slmconvert.errors import BadRecord
+from slmconvert.core.errors import BadRecord
 from slmconvert.evaluation.answers import Answer, Call, invalid_answer, make_call, text_answer
 from slmconvert.evaluation.matching import call_match, names_match, schema_valid
 from slmconvert.formats.common import openai_tools

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from slmconvert.clustering.router import TaskRouter
-from slmconvert.errors import InputError
+from slmconvert.core.errors import InputError
+from slmconvert.core.stagedir import read_json_object
 from slmconvert.gateway.gates import Gate, Step
-from slmconvert.stagedir import read_json_object
 from slmconvert.training.templates import PROFILES
 
 RERUN = "re-run from `slmconvert cluster` (and the stages after it)"

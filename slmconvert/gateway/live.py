@@ -71,7 +71,7 @@ def main() -> None:
     parser.add_argument("--min-samples", type=int, default=None, help="override the rollout's")
     parser.add_argument("--rounds", type=int, default=3, help="days of the held-out traffic")
     args = parser.parse_args()
-    from slmconvert.errors import SlmconvertError
+    from slmconvert.core.errors import SlmconvertError
 
     t0 = time.perf_counter()
     try:

@@ -19,13 +19,13 @@ from pathlib import Path
 import orjson
 import xxhash
 
-from slmconvert.errors import InputError
+from slmconvert.core.errors import InputError
 
 
 def read_records(logs: list[str], columns: list[str] | None = None) -> list[dict]:
     """The canonical records of ``logs`` (collected into a private temporary directory)."""
-    from slmconvert.config import CollectConfig
-    from slmconvert.stagedir import open_input
+    from slmconvert.core.config import CollectConfig
+    from slmconvert.core.stagedir import open_input
     from slmconvert.stages import collect
 
     with tempfile.TemporaryDirectory(prefix="slmconvert-replay-") as tmp:
@@ -96,7 +96,7 @@ def build_replay_llm(records: list[dict]):
     from starlette.responses import Response, StreamingResponse
     from starlette.routing import Route
 
-    from slmconvert.errors import BadRecord
+    from slmconvert.core.errors import BadRecord
     from slmconvert.formats.common import openai_messages
     from slmconvert.gateway.app import _sse, error
 
@@ -138,7 +138,7 @@ def stage_dir(workdir: str | Path, name: str) -> Path:
 
 def held_out(workdir: str | Path, split: str = "eval") -> set[tuple[str, int]]:
     """(file name, line) of the calls a pipeline's cluster stage put in ``split``."""
-    from slmconvert.stagedir import open_input
+    from slmconvert.core.stagedir import open_input
 
     rows = open_input(stage_dir(workdir, "cluster")).read_table(columns=["source", "split"])
     rows = rows.to_pylist()

@@ -8,7 +8,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from slmconvert.errors import ConfigError, InputError
+from slmconvert.core.errors import ConfigError, InputError
 from slmconvert.gateway import deployment
 from slmconvert.gateway.core import Gateway, Options
 from slmconvert.gateway.gates import numbers

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import orjson
 
-from slmconvert.errors import InputError
+from slmconvert.core.errors import InputError
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS clusters (

@@ -115,7 +115,7 @@ class TransformersBackend:
         return self._models[name]
 
     def _generate(self, name: str, body: dict) -> dict:
-        from slmconvert.errors import BadRecord
+        from slmconvert.core.errors import BadRecord
         from slmconvert.evaluation.generate import generate
         from slmconvert.evaluation.toolcalls import parse
         from slmconvert.formats.common import openai_messages

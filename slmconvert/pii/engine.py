@@ -26,7 +26,7 @@ from dataclasses import dataclass
 # network at import unless this is set first.
 os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
 
-from slmconvert.errors import ConfigError  # noqa: E402
+from slmconvert.core.errors import ConfigError  # noqa: E402
 from slmconvert.pii.keyed import keyed_secret_recognizer  # noqa: E402
 from slmconvert.pii.models import (  # noqa: E402
     LANGUAGE,

@@ -11,7 +11,7 @@ import tempfile
 from importlib.util import find_spec
 from pathlib import Path
 
-from slmconvert.errors import ConfigError
+from slmconvert.core.errors import ConfigError
 
 LANGUAGE = "en"
 AUTODETECT_MODELS = ("en_core_web_lg", "en_core_web_md", "en_core_web_sm")

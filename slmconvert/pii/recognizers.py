@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from slmconvert.errors import ConfigError
+from slmconvert.core.errors import ConfigError
 from slmconvert.pii.spans import Found, span_recognizer
 
 CASE_SENSITIVE_FLAGS = re.DOTALL | re.MULTILINE

@@ -23,7 +23,7 @@ import weakref
 from collections.abc import Iterable
 from typing import Any
 
-from slmconvert.forking import start_method
+from slmconvert.core.forking import start_method
 from slmconvert.pii.engine import Analyzer, Span, build_analyzer
 from slmconvert.pii.fakes import SurrogateFactory
 from slmconvert.pii.report import PiiReport

@@ -6,7 +6,7 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from slmconvert.errors import ConfigError
+from slmconvert.core.errors import ConfigError
 from slmconvert.pii.recognizers import (
     ADDRESS_ENTITIES,
     SECRET_ENTITIES,

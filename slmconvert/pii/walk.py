@@ -18,7 +18,7 @@ from typing import Any
 
 import orjson
 
-from slmconvert.records import dumps
+from slmconvert.core.records import dumps
 
 BIG_INT = 10**6
 """Integers with 7 digits or more are analysed as text (phones stored as numbers)."""

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import orjson
 
-from slmconvert.errors import InputError
-from slmconvert.stagedir import MANIFEST, open_input
+from slmconvert.core.errors import InputError
+from slmconvert.core.stagedir import MANIFEST, open_input
 
 STAGES = ("collect", "pii", "cluster", "select", "finetune", "eval", "deploy")
 # which stage writes each file; later stages copy it forward

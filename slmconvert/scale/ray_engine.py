@@ -25,7 +25,7 @@ from pathlib import Path
 
 import orjson
 
-from slmconvert.errors import MissingDependencyError
+from slmconvert.core.errors import MissingDependencyError
 
 READ_CPUS, ACTOR_CPUS = 0.25, 0.5
 LOCAL_OBJECT_STORE = 96 << 20
@@ -167,7 +167,7 @@ class RayChunkParser:
 
 
 def _parse_chunk(side: dict, name: str, file: str, items):
-    from slmconvert import parsing
+    from slmconvert.formats import parsing
 
     parsing._init(side)
     return parsing.parse_chunk(name, file, items)

@@ -25,10 +25,10 @@ from slmconvert.clustering.ids import stable_ids
 from slmconvert.clustering.profile import NOISE, gist, plot, profiles
 from slmconvert.clustering.router import TaskRouter
 from slmconvert.clustering.spill import TextColumn, take
-from slmconvert.config import ClusterConfig
-from slmconvert.errors import StageError
-from slmconvert.progress import NoProgress, Progress
-from slmconvert.stagedir import StageOutput, StageResult, open_input
+from slmconvert.core.config import ClusterConfig
+from slmconvert.core.errors import StageError
+from slmconvert.core.progress import NoProgress, Progress
+from slmconvert.core.stagedir import StageOutput, StageResult, open_input
 
 PACKAGES = ("model2vec", "sentence-transformers", "hdbscan", "scikit-learn", "scipy", "torch")
 ALGORITHM = 2  # v2: request-time signature, fleet nodes then sub-tasks, router/

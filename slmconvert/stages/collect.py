@@ -21,14 +21,15 @@ import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from slmconvert import formats, sources
-from slmconvert.config import CollectConfig
-from slmconvert.dedup import SeenKeys
-from slmconvert.errors import BadRecord, InputError
+from slmconvert import formats
+from slmconvert.core.config import CollectConfig
+from slmconvert.core.dedup import SeenKeys
+from slmconvert.core.errors import BadRecord, InputError
+from slmconvert.core.progress import NoProgress, Progress
+from slmconvert.core.stagedir import RecordWriter, StageOutput, StageResult
+from slmconvert.formats import sources
+from slmconvert.formats.parsing import ChunkParser, ChunkResult
 from slmconvert.formats.registry import Parser, SideInput
-from slmconvert.parsing import ChunkParser, ChunkResult
-from slmconvert.progress import NoProgress, Progress
-from slmconvert.stagedir import RecordWriter, StageOutput, StageResult
 
 MAX_LISTED_BAD = 20
 MAX_UNDETECTED = 20

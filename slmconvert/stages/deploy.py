@@ -19,11 +19,11 @@ from pathlib import Path
 import orjson
 import pyarrow.parquet as pq
 
-from slmconvert.config import DeployConfig
+from slmconvert.core.config import DeployConfig
+from slmconvert.core.errors import InputError
+from slmconvert.core.stagedir import StageInput, StageOutput, StageResult, open_input
 from slmconvert.deploy import gate, rollout, savings, serve
 from slmconvert.deploy.plan import EvalDocs, build
-from slmconvert.errors import InputError
-from slmconvert.stagedir import StageInput, StageOutput, StageResult, open_input
 
 ROUTER = "router"
 LINEAGE_DEPTH = 8  # stage inputs followed back when eval did not copy router/

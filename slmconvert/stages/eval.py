@@ -15,12 +15,12 @@ from pathlib import Path
 import orjson
 
 from slmconvert import evaluation as ev
-from slmconvert.config import EvalConfig
-from slmconvert.errors import InputError
+from slmconvert.core.config import EvalConfig
+from slmconvert.core.errors import InputError
+from slmconvert.core.progress import Progress, StepCounter
+from slmconvert.core.stagedir import StageInput, StageOutput, StageResult, open_input
 from slmconvert.evaluation.engines import transformers_engine, vllm_engine
 from slmconvert.evaluation.similarity import SIMILARITY_MODEL, Similarity
-from slmconvert.progress import Progress, StepCounter
-from slmconvert.stagedir import StageInput, StageOutput, StageResult, open_input
 from slmconvert.training import examples as ex
 from slmconvert.training.models import ModelRef, device, load_model, load_tokenizer
 from slmconvert.training.templates import profile_of

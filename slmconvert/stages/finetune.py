@@ -19,10 +19,10 @@ from pathlib import Path
 
 import orjson
 
-from slmconvert.config import FinetuneConfig
-from slmconvert.errors import ConfigError, InputError
-from slmconvert.progress import Progress, StepCounter
-from slmconvert.stagedir import StageInput, StageOutput, StageResult, hash_json, open_input
+from slmconvert.core.config import FinetuneConfig
+from slmconvert.core.errors import ConfigError, InputError
+from slmconvert.core.progress import Progress, StepCounter
+from slmconvert.core.stagedir import StageInput, StageOutput, StageResult, hash_json, open_input
 from slmconvert.training import distributed
 from slmconvert.training import examples as ex
 from slmconvert.training.models import ModelRef, load_tokenizer, resolve

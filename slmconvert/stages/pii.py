@@ -14,12 +14,12 @@ from collections.abc import Iterator
 from dataclasses import asdict
 from pathlib import Path
 
-from slmconvert.config import PiiConfig
-from slmconvert.dedup import SeenKeys
+from slmconvert.core.config import PiiConfig
+from slmconvert.core.dedup import SeenKeys
+from slmconvert.core.progress import NoProgress, Progress
+from slmconvert.core.records import id_of
+from slmconvert.core.stagedir import StageOutput, StageResult, open_input
 from slmconvert.pii.report import PiiReport
-from slmconvert.progress import NoProgress, Progress
-from slmconvert.records import id_of
-from slmconvert.stagedir import StageOutput, StageResult, open_input
 
 PACKAGES = ("presidio-analyzer", "spacy", "faker")
 

@@ -23,16 +23,16 @@ from typing import Any, Literal
 
 import orjson
 
-from slmconvert import sources
-from slmconvert.config import StageConfig
-from slmconvert.errors import ConfigError
-from slmconvert.progress import Progress
-from slmconvert.recipe import STAGE_NAMES, Recipe, StageSpec
-from slmconvert.stagedir import MANIFEST, hash_json
+from slmconvert.core.config import StageConfig
+from slmconvert.core.errors import ConfigError
+from slmconvert.core.progress import Progress
+from slmconvert.core.stagedir import MANIFEST, hash_json
+from slmconvert.formats import sources
+from slmconvert.stages.recipe import STAGE_NAMES, Recipe, StageSpec
 
 RUN_FILE = "run.json"
 REPORT_MODULE = "slmconvert.report"
-# how a stage reports as it goes: a slmconvert.progress.Progress, a ``log(line)`` callback, or both
+# how a stage reports as it goes: a slmconvert.core.progress.Progress, a ``log(line)`` callback, or both
 REPORTS = {
     "collect": "both",
     "pii": "both",

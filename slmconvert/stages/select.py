@@ -26,10 +26,10 @@ import pyarrow.parquet as pq
 
 from slmconvert import catalog as catalogs
 from slmconvert.catalog.match import NOISE, allow_list, assumptions, decide
-from slmconvert.config import SelectConfig
-from slmconvert.errors import InputError
-from slmconvert.records import SCHEMA, answer_kind
-from slmconvert.stagedir import StageInput, StageOutput, StageResult, open_input
+from slmconvert.core.config import SelectConfig
+from slmconvert.core.errors import InputError
+from slmconvert.core.records import SCHEMA, answer_kind
+from slmconvert.core.stagedir import StageInput, StageOutput, StageResult, open_input
 
 CHARS_PER_TOKEN = 4
 LANGUAGE_SHARE = 0.1  # a language seen in at least this share of prompts is required

@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
-from slmconvert.records import dumps, message, new_record, tool, tool_call
+from slmconvert.core.records import dumps, message, new_record, tool, tool_call
 
 LATIN_LOCALES = (
     "en_US", "en_GB", "de_DE", "fr_FR", "es_ES", "it_IT", "pt_BR", "nl_NL", "pl_PL", "sv_SE",

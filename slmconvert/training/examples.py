@@ -23,8 +23,8 @@ from dataclasses import dataclass
 
 import orjson
 
-from slmconvert.errors import StageError
-from slmconvert.records import render_media
+from slmconvert.core.errors import StageError
+from slmconvert.core.records import render_media
 from slmconvert.training import shaping
 from slmconvert.training.shaping import Skip  # noqa: F401 - raised from here for callers
 from slmconvert.training.templates import PROFILES, TemplateProfile, profile_for, template_text

@@ -11,7 +11,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from slmconvert.errors import InputError, MissingDependencyError, StageError
+from slmconvert.core.errors import InputError, MissingDependencyError, StageError
 from slmconvert.training import distributed
 
 TINY = "local:tiny"
@@ -53,7 +53,7 @@ def cache_root() -> Path:
 
 def tiny_model_path(log=None) -> Path:
     """The cached tiny model, built on first use (a few minutes on 2 cores)."""
-    from slmconvert.testing.tiny_model import build_tiny_model
+    from slmconvert.training.tiny import build_tiny_model
 
     path = cache_root() / "models" / f"tiny-{TINY_REVISION}"
     if (path / "config.json").exists() and (path / "tokenizer.json").exists():
@@ -74,7 +74,7 @@ def tiny_model_path(log=None) -> Path:
 def resolve(name: str, log=None) -> ModelRef:
     """Turn a catalog name, hub id, local path or ``local:tiny`` into a loadable reference."""
     from slmconvert import catalog
-    from slmconvert.errors import ConfigError
+    from slmconvert.core.errors import ConfigError
 
     try:
         spec = catalog.load(None).get(name)

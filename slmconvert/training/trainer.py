@@ -14,8 +14,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from slmconvert.config import FinetuneConfig
-from slmconvert.errors import ConfigError, StageError
+from slmconvert.core.config import FinetuneConfig
+from slmconvert.core.errors import ConfigError, StageError
 from slmconvert.training import distributed
 from slmconvert.training.examples import Encoded
 from slmconvert.training.models import ModelRef, device, load_model, load_tokenizer

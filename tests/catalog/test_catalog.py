@@ -7,7 +7,7 @@ import yaml
 
 from slmconvert import catalog
 from slmconvert.catalog import memory
-from slmconvert.errors import ConfigError
+from slmconvert.core.errors import ConfigError
 
 # name: (params_b, context_length, license, native tool calling)
 EXPECTED = {

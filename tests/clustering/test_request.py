@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from slmconvert.clustering.request import normalise, of_record, of_request
-from slmconvert.records import message, new_record, tool_call
+from slmconvert.core.records import message, new_record, tool_call
 
 
 @pytest.mark.parametrize(
@@ -93,9 +93,9 @@ def test_a_call_without_any_text_still_has_a_view():
 
 
 def test_an_image_turn_reads_alike_live_and_logged_and_apart_from_the_text_alone():
+    from slmconvert.core.records import to_table
     from slmconvert.formats import get
     from slmconvert.formats.registry import ParseContext
-    from slmconvert.records import to_table
 
     parts = [
         {"type": "text", "text": "What is wrong with this part?"},

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from slmconvert.config import DeployConfig
+from slmconvert.core.config import DeployConfig
 from slmconvert.deploy import gate
 
 CONFIG = DeployConfig()

@@ -6,10 +6,10 @@ import copy
 
 import pytest
 
-from slmconvert.config import DeployConfig
+from slmconvert.core.config import DeployConfig
+from slmconvert.core.errors import StageError
+from slmconvert.core.records import message, new_record
 from slmconvert.deploy import plan, rollout, savings
-from slmconvert.errors import StageError
-from slmconvert.records import message, new_record
 
 ROUTER = {
     "settings": {

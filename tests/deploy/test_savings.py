@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from slmconvert.core.records import message, new_record, tool_call
 from slmconvert.deploy import savings
-from slmconvert.records import message, new_record, tool_call
 
 SOURCE = {"format": "openai", "file": "agent.jsonl", "line": 1}
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 
-from slmconvert.records import tool
+from slmconvert.core.records import tool
 
 TOOLS = [
     tool(

@@ -7,7 +7,7 @@ import pytest
 from eval_tools import TOOLS, ratio
 
 from slmconvert import evaluation as ev
-from slmconvert.records import message, tool_call
+from slmconvert.core.records import message, tool_call
 
 
 def logged(name: str | None = None, text: str | None = None, **arguments) -> ev.Answer:

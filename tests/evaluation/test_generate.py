@@ -36,8 +36,8 @@ def test_each_answer_is_timed_to_its_own_last_token_within_its_batch(model_and_t
 def test_the_vllm_engine_needs_vllm_and_says_so():
     import importlib.util
 
-    from slmconvert.config import EvalConfig
-    from slmconvert.errors import MissingDependencyError
+    from slmconvert.core.config import EvalConfig
+    from slmconvert.core.errors import MissingDependencyError
     from slmconvert.evaluation.engines import vllm_engine
 
     if importlib.util.find_spec("vllm") is not None:

@@ -8,9 +8,9 @@ import pytest
 import yaml
 
 from slmconvert import evaluation as ev
-from slmconvert.errors import ConfigError
+from slmconvert.core.errors import ConfigError
+from slmconvert.core.records import message, tool_call
 from slmconvert.evaluation import Answer, Call
-from slmconvert.records import message, tool_call
 
 CATALOG = Path(__file__).resolve().parents[2] / "slmconvert" / "catalog" / "models.yaml"
 
@@ -80,7 +80,7 @@ def test_hermes_broken_markup_is_invalid_and_the_error_quotes_nothing(output, er
 def test_hermes_reads_back_what_the_tiny_models_chat_template_writes():
     from transformers.utils.chat_template_utils import render_jinja_template
 
-    from slmconvert.testing.tiny_model import CHAT_TEMPLATE
+    from slmconvert.training.tiny import CHAT_TEMPLATE
 
     response = message(
         "assistant",

@@ -3,10 +3,10 @@ from pathlib import Path
 
 import pytest
 
-from slmconvert.errors import BadRecord
+from slmconvert.core.errors import BadRecord
+from slmconvert.core.stagedir import open_input
 from slmconvert.formats import detect, get
 from slmconvert.formats.registry import Ignored, ParseContext
-from slmconvert.stagedir import open_input
 from slmconvert.stages import collect
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "formats"

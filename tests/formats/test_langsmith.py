@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from slmconvert.errors import BadRecord
+from slmconvert.core.errors import BadRecord
 from slmconvert.formats import detect, get
 from slmconvert.formats.registry import Ignored, ParseContext
 

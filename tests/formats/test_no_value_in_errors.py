@@ -8,7 +8,8 @@ from pathlib import Path
 import orjson
 import pytest
 
-from slmconvert import formats, parsing
+from slmconvert import formats
+from slmconvert.formats import parsing
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "formats"
 CANARY = "canary-51c2 jane.roe@example.net"

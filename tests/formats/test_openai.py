@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from slmconvert.errors import BadRecord
+from slmconvert.core.errors import BadRecord
 from slmconvert.formats import detect, get
 from slmconvert.formats.registry import ParseContext
 
@@ -104,7 +104,7 @@ def test_the_id_hashes_the_canonical_json_of_prompt_tools_and_answer():
 
 
 def test_an_unknown_content_part_kind_is_never_quoted():
-    from slmconvert.errors import BadRecord
+    from slmconvert.core.errors import BadRecord
     from slmconvert.formats.common import text_of
 
     with pytest.raises(BadRecord) as exc:
@@ -141,7 +141,7 @@ def test_an_image_part_is_kept_as_its_kind_only():
 
 
 def test_a_part_type_that_is_not_a_string_is_a_bad_record_not_a_crash():
-    from slmconvert.errors import BadRecord
+    from slmconvert.core.errors import BadRecord
     from slmconvert.formats.common import content_of
 
     with pytest.raises(BadRecord) as exc:

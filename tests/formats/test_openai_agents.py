@@ -5,7 +5,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from slmconvert.errors import BadRecord
+from slmconvert.core.errors import BadRecord
 from slmconvert.formats import detect, get
 from slmconvert.formats.openai_agents import SIDE_NAME, finish, index
 from slmconvert.formats.registry import Ignored, ParseContext

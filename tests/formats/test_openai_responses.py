@@ -4,9 +4,8 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from slmconvert import sources
-from slmconvert.errors import BadRecord
-from slmconvert.formats import detect, get
+from slmconvert.core.errors import BadRecord
+from slmconvert.formats import detect, get, sources
 from slmconvert.formats.openai_responses import (
     PARTIAL_CHAIN,
     PARTIAL_CONVERSATION,

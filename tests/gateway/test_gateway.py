@@ -70,7 +70,7 @@ def test_observe_mode_tags_every_call_with_its_cluster_and_logs_it(
 def test_a_served_log_reads_back_as_openai_records(
     example_stages, held_out_requests, llm_url, tmp_path
 ):
-    from slmconvert.stagedir import open_input
+    from slmconvert.core.stagedir import open_input
     from slmconvert.stages import collect
 
     with gateway(example_stages["cluster"], llm_url, tmp_path) as (url, _):
@@ -259,7 +259,7 @@ def test_bad_requests_get_openai_style_errors(example_stages, llm_url, tmp_path,
 
 
 def test_a_public_address_needs_a_key(example_stages, llm_url):
-    from slmconvert.errors import ConfigError
+    from slmconvert.core.errors import ConfigError
 
     with pytest.raises(ConfigError, match="reachable from other machines"):
         build(example_stages["cluster"], ServeSettings(llm_base_url=llm_url, host="0.0.0.0"))

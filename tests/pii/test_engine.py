@@ -8,13 +8,13 @@ import sys
 
 import pytest
 
-from slmconvert.errors import ConfigError
+from slmconvert.core.errors import ConfigError
+from slmconvert.core.records import message, new_record
 from slmconvert.pii import PiiSettings
 from slmconvert.pii.engine import build_analyzer
 from slmconvert.pii.models import AUTODETECT_MODELS, blank_model_path, find_spacy_model
 from slmconvert.pii.recognizers import SECRET_ENTITIES
 from slmconvert.pii.scrub import Scrubber
-from slmconvert.records import message, new_record
 
 CUSTOM = [{"entity": "CUSTOMER_ID", "regex": r"CUST-\d{6}", "score": 0.9}]
 

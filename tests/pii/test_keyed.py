@@ -8,8 +8,8 @@ from slmconvert.pii import PiiSettings
 
 
 def test_a_value_under_a_secret_key_is_scrubbed_whatever_it_looks_like():
+    from slmconvert.core.records import message, new_record, tool_call
     from slmconvert.pii.scrub import Scrubber
-    from slmconvert.records import message, new_record, tool_call
 
     secret = "correct horse " + "battery staple"  # built here: no secret-shaped literal
     record = new_record(

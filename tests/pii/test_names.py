@@ -5,12 +5,12 @@ from __future__ import annotations
 import orjson
 import pytest
 
+from slmconvert.core.records import message, new_record, tool_call
 from slmconvert.pii import PiiSettings
 from slmconvert.pii.engine import build_analyzer
 from slmconvert.pii.names import find_names, gazetteer
 from slmconvert.pii.recognizers import find_addresses
 from slmconvert.pii.scrub import Scrubber
-from slmconvert.records import message, new_record, tool_call
 
 
 @pytest.fixture(scope="module")

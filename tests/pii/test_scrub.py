@@ -10,9 +10,9 @@ import re
 import orjson
 import pytest
 
+from slmconvert.core.records import message, new_record, tool, tool_call
 from slmconvert.pii import LOCATIONS, PiiSettings
 from slmconvert.pii.scrub import Scrubber
-from slmconvert.records import message, new_record, tool, tool_call
 
 CUSTOM = [{"entity": "CUSTOMER_ID", "regex": r"CUST-\d{6}", "score": 0.9}]
 ORDINARY = [

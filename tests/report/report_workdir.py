@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import orjson
 
-from slmconvert.stagedir import StageOutput
+from slmconvert.core.stagedir import StageOutput
 
 # three task types; the refunds label carries markup to prove the page escapes it
 CLUSTERS = [

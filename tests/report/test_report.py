@@ -10,8 +10,8 @@ import pytest
 from report_page import PNG_MAGIC, Page, png_of
 from report_workdir import CLUSTERS, FACTOR, MONTHLY, build_workdir, rollout_doc
 
+from slmconvert.core.errors import InputError
 from slmconvert.deploy.rollout import problems
-from slmconvert.errors import InputError
 from slmconvert.report import write_report
 from slmconvert.report.charts import cluster_map, project, savings_chart
 

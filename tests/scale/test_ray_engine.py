@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from slmconvert.config import PiiConfig
-from slmconvert.stagedir import open_input
+from slmconvert.core.config import PiiConfig
+from slmconvert.core.stagedir import open_input
 from slmconvert.stages import pii
 
 ray = pytest.importorskip("ray", reason="the Ray engine needs pip install slmconvert[ray]")
@@ -43,7 +43,7 @@ def test_pii_on_ray_writes_the_records_and_counts_the_local_engine_writes(
 
 
 def test_a_collect_output_in_several_shards_reads_on_ray_in_order(tmp_path, local_ray):
-    from slmconvert.config import CollectConfig
+    from slmconvert.core.config import CollectConfig
     from slmconvert.stages import collect
 
     logs = Path(__file__).resolve().parents[2] / "examples" / "logs"
@@ -64,7 +64,7 @@ def test_a_collect_output_in_several_shards_reads_on_ray_in_order(tmp_path, loca
 def test_collect_on_ray_parses_the_logs_into_the_records_the_local_engine_writes(
     tmp_path, local_ray
 ):
-    from slmconvert.config import CollectConfig
+    from slmconvert.core.config import CollectConfig
     from slmconvert.stages import collect
 
     logs = [str(Path(__file__).resolve().parents[2] / "examples" / "logs")]
@@ -91,7 +91,7 @@ def test_finetune_on_ray_trains_each_cluster_as_a_task_like_the_local_engine(
 ):
     import orjson
 
-    from slmconvert.config import FinetuneConfig
+    from slmconvert.core.config import FinetuneConfig
     from slmconvert.stages import finetune
 
     selection = orjson.loads((example_stages["select"] / "selection.json").read_bytes())
@@ -121,7 +121,7 @@ def test_cluster_on_ray_embeds_on_actors_and_finds_the_local_engines_clusters(
 ):
     import orjson
 
-    from slmconvert.config import ClusterConfig
+    from slmconvert.core.config import ClusterConfig
     from slmconvert.stages import cluster
 
     scrubbed = example_stages["pii"]

@@ -16,9 +16,9 @@ import pytest
 from sklearn.metrics import adjusted_mutual_info_score, homogeneity_score
 
 from slmconvert.clustering.router import TaskRouter
-from slmconvert.config import ClusterConfig
-from slmconvert.errors import ConfigError, InputError
-from slmconvert.stagedir import open_input
+from slmconvert.core.config import ClusterConfig
+from slmconvert.core.errors import ConfigError, InputError
+from slmconvert.core.stagedir import open_input
 from slmconvert.stages import cluster, collect
 from slmconvert.testing.fleet import generate_fleet
 

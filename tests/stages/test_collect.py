@@ -16,10 +16,10 @@ import orjson
 import pytest
 import zstandard
 
-from slmconvert import parsing
-from slmconvert.config import CollectConfig
-from slmconvert.errors import InputError, OutputExistsError
-from slmconvert.stagedir import open_input
+from slmconvert.core.config import CollectConfig
+from slmconvert.core.errors import InputError, OutputExistsError
+from slmconvert.core.stagedir import open_input
+from slmconvert.formats import parsing
 from slmconvert.stages import collect
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -324,7 +324,7 @@ from slmconvert.cli import app
 result = CliRunner().invoke(app, ["collect", {str(log)!r}, "-o", {str(tmp_path / "out")!r}])
 assert result.exit_code == 0, result.output
 print("pandas" in sys.modules)
-from slmconvert.stagedir import open_input
+from slmconvert.core.stagedir import open_input
 print(len(open_input({str(tmp_path / "out")!r}).read_table().to_pandas()))
 """
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
@@ -402,7 +402,7 @@ def test_no_value_from_a_bad_record_reaches_stderr_the_manifest_or_the_report(cl
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "formats"
 PEAK_RSS = """
 import sys
-from slmconvert.config import CollectConfig
+from slmconvert.core.config import CollectConfig
 from slmconvert.stages import collect
 from slmconvert.testing.peak import peak_rss_bytes
 collect.run([sys.argv[1]], sys.argv[2], CollectConfig(workers=1))

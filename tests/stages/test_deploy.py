@@ -21,11 +21,11 @@ from vllm_args import commands, vllm_arguments
 
 from slmconvert import catalog
 from slmconvert.clustering.router import TaskRouter
-from slmconvert.config import DeployConfig
+from slmconvert.core.config import DeployConfig
+from slmconvert.core.errors import InputError, OutputExistsError
+from slmconvert.core.stagedir import open_input
 from slmconvert.deploy import rollout
 from slmconvert.deploy.render import summary
-from slmconvert.errors import InputError, OutputExistsError
-from slmconvert.stagedir import open_input
 from slmconvert.stages import deploy
 
 STAGES: dict[str, Path] = {}

@@ -11,8 +11,8 @@ from __future__ import annotations
 import orjson
 import pytest
 
-from slmconvert.config import EvalConfig, FinetuneConfig
-from slmconvert.errors import InputError
+from slmconvert.core.config import EvalConfig, FinetuneConfig
+from slmconvert.core.errors import InputError
 from slmconvert.stages import eval as evaluate
 from slmconvert.stages import finetune
 

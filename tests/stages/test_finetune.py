@@ -15,8 +15,8 @@ import torch
 from peft import PeftModel
 from transformers import AutoModelForCausalLM, AutoTokenizer
 
-from slmconvert.config import FinetuneConfig
-from slmconvert.errors import ConfigError, InputError
+from slmconvert.core.config import FinetuneConfig
+from slmconvert.core.errors import ConfigError, InputError
 from slmconvert.stages import finetune
 from slmconvert.training import trainer
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import orjson
 import pytest
 
-from slmconvert.config import ClusterConfig, PiiConfig
-from slmconvert.stagedir import open_input
+from slmconvert.core.config import ClusterConfig, PiiConfig
+from slmconvert.core.stagedir import open_input
 from slmconvert.stages import cluster, collect, pii
 
 EMAIL = "marguerite.okafor@example.net"
@@ -154,7 +154,7 @@ def test_the_manifest_and_summary_name_each_types_detectors_and_measured_recall(
 
 def test_ids_are_recomputed_from_scrubbed_content(collected, tmp_path):
     result = pii.run(collected, tmp_path / "out")
-    from slmconvert.records import id_of
+    from slmconvert.core.records import id_of
 
     rows = open_input(tmp_path / "out").read_table().to_pylist()
     assert all(r["id"] == id_of(r) for r in rows)

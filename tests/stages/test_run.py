@@ -15,8 +15,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-from slmconvert import recipe
-from slmconvert.stages import run
+from slmconvert.stages import recipe, run
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 STAGES = ("01_collect", "02_pii", "03_cluster", "04_select")

@@ -22,10 +22,10 @@ import pytest
 import yaml
 
 from slmconvert.clustering.embed import build_static
+from slmconvert.core.stagedir import open_input
 from slmconvert.deploy import rollout
-from slmconvert.stagedir import open_input
-from slmconvert.testing.tiny_model import build_tiny_model
 from slmconvert.training.models import TINY_REVISION
+from slmconvert.training.tiny import build_tiny_model
 
 ROOT = Path(__file__).resolve().parents[2]
 VALID_FLOOR, NAME_FLOOR = 52, 6  # of 60 held-out calls; measured 60 and 12 (module docstring)

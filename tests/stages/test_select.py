@@ -10,10 +10,10 @@ import pytest
 
 from slmconvert import catalog
 from slmconvert.catalog import match, memory
-from slmconvert.config import SelectConfig
-from slmconvert.errors import ConfigError, InputError
-from slmconvert.records import message, new_record, tool, tool_call
-from slmconvert.stagedir import StageOutput, open_input
+from slmconvert.core.config import SelectConfig
+from slmconvert.core.errors import ConfigError, InputError
+from slmconvert.core.records import message, new_record, tool, tool_call
+from slmconvert.core.stagedir import StageOutput, open_input
 from slmconvert.stages import select
 
 SOURCE = {"format": "openai", "file": "agent.jsonl", "line": 1}
@@ -406,7 +406,7 @@ def test_complex_clusters_rank_models_below_the_suggested_size_last():
 
 
 def test_select_sizes_training_the_way_finetune_trains_by_default():
-    from slmconvert.config import FinetuneConfig
+    from slmconvert.core.config import FinetuneConfig
 
     select_defaults, finetune_defaults = SelectConfig(), FinetuneConfig()
     assert select_defaults.train_seq_len == finetune_defaults.max_seq_len

@@ -8,7 +8,7 @@ import pytest
 import torch
 from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
 
-from slmconvert.testing.tiny_model import build_tiny_model, corpus_texts, lm_loss
+from slmconvert.training.tiny import build_tiny_model, corpus_texts, lm_loss
 
 SMALL = dict(vocab_size=1024, hidden_size=32, layers=2, heads=4, seq_len=128, batch_size=4, lr=1e-2)
 STEPS = 40

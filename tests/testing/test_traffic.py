@@ -11,9 +11,9 @@ from pathlib import Path
 import orjson
 import pytest
 
+from slmconvert.core.records import answer_kind
 from slmconvert.formats import detect
 from slmconvert.formats.registry import Ignored, ParseContext
-from slmconvert.records import answer_kind
 from slmconvert.testing import traffic
 from slmconvert.testing import traffic_data as D
 

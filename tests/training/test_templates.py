@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from transformers import AutoTokenizer
 
+from slmconvert.core.records import message, new_record, tool, tool_call
 from slmconvert.evaluation import parse
-from slmconvert.records import message, new_record, tool, tool_call
 from slmconvert.training.examples import (
     IGNORE,
     Skip,
@@ -155,8 +155,8 @@ def test_a_template_that_raises_is_a_template_failure_not_a_crash(base_tokenizer
 
 
 def test_in_finetune_a_template_failure_names_the_model_and_the_record(base_tokenizer):
-    from slmconvert.config import FinetuneConfig
-    from slmconvert.errors import StageError
+    from slmconvert.core.config import FinetuneConfig
+    from slmconvert.core.errors import StageError
     from slmconvert.stages.finetune import _encode_all
     from slmconvert.training.models import ModelRef
 

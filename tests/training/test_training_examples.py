@@ -6,8 +6,8 @@ import orjson
 import pytest
 from transformers import AutoTokenizer
 
+from slmconvert.core.records import message, new_record, tool, tool_call
 from slmconvert.evaluation import parse, reference_answer
-from slmconvert.records import message, new_record, tool, tool_call
 from slmconvert.training.examples import IGNORE, encode, render_prompt
 
 SOURCE = {"format": "openai", "file": "agent.jsonl", "line": 1}
@@ -124,7 +124,7 @@ def test_a_media_turn_is_trained_with_a_placeholder_where_the_image_was(tokenize
 
 
 def test_finetune_skips_media_calls_by_default_and_counts_them(tokenizer):
-    from slmconvert.config import FinetuneConfig
+    from slmconvert.core.config import FinetuneConfig
     from slmconvert.stages.finetune import MEDIA_SKIPPED, _encode_all
     from slmconvert.training.models import ModelRef
     from slmconvert.training.templates import profile_for

@@ -32,10 +32,10 @@ from typing import Any
 import orjson
 import pyarrow as pa
 
-from slmconvert.errors import BadRecord
-from slmconvert.forking import start_method
+from slmconvert.core.errors import BadRecord
+from slmconvert.core.forking import start_method
+from slmconvert.core.records import SCHEMA
 from slmconvert.formats.registry import Ignored, ParseContext
-from slmconvert.records import SCHEMA
 
 # Set in workers by _init (inherited with fork): side inputs can be large, send them once.
 _SIDE: dict[str, Any] = {}
@@ -137,7 +137,7 @@ def _new_spool() -> str | None:
 def sweep_spools(directory: str = SHARED_MEMORY) -> list[str]:
     """Remove spools whose collect process is gone (a ``kill -9`` of the whole group leaves
     raw log blocks in memory otherwise); a spool without an owner pid counts as gone."""
-    from slmconvert.stagedir import _pid_alive
+    from slmconvert.core.stagedir import _pid_alive
 
     removed = []
     for path in Path(directory).glob("slmconvert-*"):

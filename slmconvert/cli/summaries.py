@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rich.table import Table
 
-from slmconvert.stagedir import StageResult
+from slmconvert.core.stagedir import StageResult
 
 
 def _table(title: str, *columns: str) -> Table:

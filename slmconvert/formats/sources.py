@@ -25,7 +25,7 @@ from typing import Any, BinaryIO
 
 import orjson
 
-from slmconvert.errors import InputError
+from slmconvert.core.errors import InputError
 
 LOG_SUFFIXES = (".jsonl", ".ndjson", ".json")
 COMPRESSED_SUFFIXES = (".gz", ".zst", ".zstd")

@@ -25,7 +25,7 @@ import orjson
 import pyarrow as pa
 import xxhash
 
-from slmconvert.errors import BadRecord
+from slmconvert.core.errors import BadRecord
 
 ROLES = ("system", "user", "assistant", "tool")
 MEDIA_KINDS = ("image", "audio", "video", "file")

@@ -42,7 +42,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
+HERE = Path(__file__).resolve().parent / "tiny_data"
 SHIPPED_CORPUS = (HERE / "corpus.txt", HERE / "dialogues.txt")
 
 BOS, EOT, PAD, IM_START, IM_END = (
@@ -326,7 +326,7 @@ def pretrain(
 
 MODEL_CARD = """# slmconvert tiny test model
 
-A **toy** Llama-style causal LM built locally by `slmconvert.testing.tiny_model.build_tiny_model`
+A **toy** Llama-style causal LM built locally by `slmconvert.training.tiny.build_tiny_model`
 so that tests and the demo can exercise the fine-tuning pipeline without a model hub. Load it
 like any hub model: `AutoTokenizer.from_pretrained(path)`, `AutoModelForCausalLM.from_pretrained(path)`.
 

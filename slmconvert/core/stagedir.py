@@ -3,7 +3,7 @@
 Layout of a finished stage directory::
 
     OUT/manifest.json        what made it: stage, config + hash, inputs + hashes, counts, ...
-    OUT/data/part-00000.parquet ...   canonical records (slmconvert.records.SCHEMA)
+    OUT/data/part-00000.parquet ...   canonical records (slmconvert.core.records.SCHEMA)
     OUT/...                  stage-specific artefacts (clusters.json, adapters/, ...)
 
 Writes are atomic: everything goes into a temporary sibling directory that is renamed into place
@@ -30,8 +30,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from slmconvert import __version__
-from slmconvert.errors import InputError, OutputExistsError
-from slmconvert.records import SCHEMA
+from slmconvert.core.errors import InputError, OutputExistsError
+from slmconvert.core.records import SCHEMA
 
 MANIFEST = "manifest.json"
 DATA = "data"

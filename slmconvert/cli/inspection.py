@@ -9,8 +9,8 @@ from pathlib import Path
 from rich.table import Table
 from rich.text import Text
 
-from slmconvert.errors import InputError
-from slmconvert.stagedir import DATA, MANIFEST, open_input
+from slmconvert.core.errors import InputError
+from slmconvert.core.stagedir import DATA, MANIFEST, open_input
 
 # manifest keys shown in their own tables; any other key is shown under "details"
 _KNOWN = {
