@@ -9,9 +9,9 @@ import pytest
 import typer.main
 
 from slmconvert.cli import app
-from slmconvert.stages.recipe import STAGES as SPECS
+from slmconvert.stages import registry
 
-STAGES = {spec.name: spec.config for spec in SPECS}  # every stage a recipe can run
+STAGES = {spec.name: spec.config for spec in registry.stages()}  # every stage a recipe can run
 # settings whose flag takes another shape than the field (one value per flag, singular name)
 RENAMED = {"clusters": "cluster", "allow_list": "allow", "recognizers": "recognizer"}
 

@@ -9,7 +9,7 @@ import pytest
 
 from slmconvert.core.config import FinetuneConfig, SelectConfig
 from slmconvert.core.errors import ConfigError
-from slmconvert.stages import recipe
+from slmconvert.stages import recipe, registry
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -56,7 +56,7 @@ def test_a_recipe_holds_the_stage_settings_with_paths_from_its_directory(tmp_pat
         models=["tiny-test"], include_test_models=True, lora_r=8
     )
     assert loaded.stages.finetune == FinetuneConfig(method="full", lora_r=8)
-    assert [spec.dirname() for spec, _ in loaded.stages.selected()] == [
+    assert [registry.dirname(spec.name) for spec, _ in loaded.stages.selected()] == [
         "01_collect",
         "02_pii",
         "04_select",
@@ -174,7 +174,7 @@ def test_the_shipped_recipes_are_valid_and_read_the_example_logs(name):
     loaded = recipe.load(ROOT / "recipes" / name)
 
     assert loaded.inputs == [str(ROOT / "examples" / "logs")]
-    assert [spec.name for spec, _ in loaded.stages.selected()] == list(recipe.STAGE_NAMES)
+    assert [spec.name for spec, _ in loaded.stages.selected()] == list(registry.names())
 
 
 def test_the_recipes_readme_documents_every_key_of_the_models():
@@ -183,6 +183,6 @@ def test_the_recipes_readme_documents_every_key_of_the_models():
     assert section == recipe.markdown(), (
         "recipes/README.md is stale: python -m slmconvert.stages.recipe"
     )
-    for spec in recipe.STAGES:
+    for spec in registry.stages():
         for key in spec.config.model_fields:
             assert f"| `{key}` |" in section.partition(f"`stages.{spec.name}`")[2]

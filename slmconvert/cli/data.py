@@ -9,6 +9,7 @@ import typer
 
 from slmconvert.cli import Force, Out, _log, _print, app, default, guarded, pairs, setting, split
 from slmconvert.core.config import ClusterConfig, CollectConfig, PiiConfig, SelectConfig
+from slmconvert.stages import registry
 
 C, P, K, S = CollectConfig, PiiConfig, ClusterConfig, SelectConfig
 LIST = " Comma-separated."
@@ -32,7 +33,6 @@ def collect(
     force: Force = False,
 ) -> None:
     """Read agent logs (thirteen formats, auto-detected) into canonical records."""
-    from slmconvert.cli import summaries
     from slmconvert.core.config import build
     from slmconvert.core.progress import RichProgress
     from slmconvert.formats.parsing import skip_pandas_import
@@ -54,7 +54,7 @@ def collect(
         },
     )
     result = stage.run(inputs, output, config, force=force, progress=RichProgress(), log=_log)
-    _print(summaries.collect(result))
+    _print(registry.get("collect").summarise(result))
     skipped = result.counts["bad"]
     if skipped:
         typer.echo(
@@ -105,7 +105,6 @@ def pii(
     force: Force = False,
 ) -> None:
     """Remove personal data and secrets from every string of every record (Presidio)."""
-    from slmconvert.cli import summaries
     from slmconvert.core.config import build
     from slmconvert.core.progress import RichProgress
     from slmconvert.stages import pii as stage
@@ -129,7 +128,7 @@ def pii(
         },
     )
     result = stage.run(input, output, config, force=force, progress=RichProgress(), log=_log)
-    _print(summaries.pii(result))
+    _print(registry.get("pii").summarise(result))
 
 
 def _removed_flag(*flags: str):
@@ -179,7 +178,6 @@ def cluster(
     force: Force = False,
 ) -> None:
     """Group calls into the fleet's task types from the request alone; write the router."""
-    from slmconvert.cli import summaries
     from slmconvert.core.config import build
     from slmconvert.core.progress import RichProgress
     from slmconvert.stages import cluster as stage
@@ -193,7 +191,7 @@ def cluster(
         {k: v for k, v in values.items() if k in K.model_fields} | removed | {"reduce": reduce},
     )
     result = stage.run(input, output, config, force=force, progress=RichProgress(), log=_log)
-    _print(summaries.cluster(result))
+    _print(registry.get("cluster").summarise(result))
 
 
 @app.command()
@@ -225,7 +223,6 @@ def select(
     force: Force = False,
 ) -> None:
     """Choose small models per task cluster by context, tools, languages, licence and memory."""
-    from slmconvert.catalog import render
     from slmconvert.core.config import build
     from slmconvert.stages import select as stage
 
@@ -248,4 +245,4 @@ def select(
         },
     )
     result = stage.run(input, output, config, force=force)
-    _print(render.select(result))
+    _print(registry.get("select").summarise(result))

@@ -9,6 +9,7 @@ import typer
 
 from slmconvert.cli import Force, Out, _log, _print, app, default, guarded, setting, split
 from slmconvert.core.config import DeployConfig, EvalConfig, FinetuneConfig
+from slmconvert.stages import registry
 
 F, E, D = FinetuneConfig, EvalConfig, DeployConfig
 IDS = " Comma-separated ids."
@@ -73,7 +74,6 @@ def finetune(
     force: Force = False,
 ) -> None:
     """Train one LoRA/QLoRA adapter per cluster on its train split (resumable)."""
-    from slmconvert.cli import summaries
     from slmconvert.core.config import build
     from slmconvert.core.progress import RichProgress
     from slmconvert.stages import finetune as stage
@@ -86,7 +86,7 @@ def finetune(
     )
     result = stage.run(input, output, config, force=force, progress=RichProgress(), log=_log)
     if result is not None:  # None: a helper process of `accelerate launch`; the main one reports
-        _print(summaries.finetune(result))
+        _print(registry.get("finetune").summarise(result))
 
 
 @app.command("eval")
@@ -111,7 +111,6 @@ def eval_(
     force: Force = False,
 ) -> None:
     """Score each adapter against the LLM's logged answers: before → after, Wilson bounds."""
-    from slmconvert.cli import summaries
     from slmconvert.core.config import build
     from slmconvert.core.progress import RichProgress
     from slmconvert.stages import eval as stage
@@ -120,7 +119,7 @@ def eval_(
     values["clusters"] = _ids(values.pop("cluster"))
     config = build(EvalConfig, {k: v for k, v in values.items() if k in EvalConfig.model_fields})
     result = stage.run(input, output, config, force=force, progress=RichProgress(), log=_log)
-    _print(summaries.evaluation(result))
+    _print(registry.get("eval").summarise(result))
 
 
 @app.command()
@@ -147,7 +146,6 @@ def deploy(
 ) -> None:
     """Write the gated progressive-rollout manifest, savings, and vLLM/LiteLLM configs."""
     from slmconvert.core.config import build
-    from slmconvert.deploy.render import summary
     from slmconvert.stages import deploy as stage
 
     values = dict(locals())
@@ -156,4 +154,4 @@ def deploy(
         DeployConfig, {k: v for k, v in values.items() if k in DeployConfig.model_fields}
     )
     result = stage.run(input, output, config, force=force)
-    _print(summary(result))
+    _print(registry.get("deploy").summarise(result))

@@ -9,16 +9,7 @@ import orjson
 
 from slmconvert.core.errors import InputError
 from slmconvert.core.stagedir import MANIFEST, open_input
-
-STAGES = ("collect", "pii", "cluster", "select", "finetune", "eval", "deploy")
-# which stage writes each file; later stages copy it forward
-PRODUCERS = {
-    "clusters.json": "cluster",
-    "selection.json": "select",
-    "finetune.json": "finetune",
-    "eval.json": "eval",
-    "rollout.json": "deploy",
-}
+from slmconvert.stages import registry
 
 
 @dataclass
@@ -77,8 +68,8 @@ def find_stages(workdir: Path) -> tuple[dict[str, Stage], list[str]]:
         raise InputError(
             f"{workdir}: holds no stage directories (subdirectories with a {MANIFEST})", hint
         )
-    order = {name: i for i, name in enumerate(STAGES)}
-    ranked = sorted(found.values(), key=lambda s: order.get(s.name, len(STAGES)))
+    order = {name: i for i, name in enumerate(registry.names())}
+    ranked = sorted(found.values(), key=lambda s: order.get(s.name, len(order)))
     return {s.name: s for s in ranked}, notes
 
 
@@ -91,7 +82,7 @@ def _read_json(path: Path) -> dict:
 
 def _locate(stages: dict[str, Stage], name: str) -> Path | None:
     """The file from the stage that writes it, else from the latest stage that copied it."""
-    producer = stages.get(PRODUCERS[name])
+    producer = stages.get(registry.producers()[name])
     if producer is not None and (producer.path / name).is_file():
         return producer.path / name
     for stage in reversed(list(stages.values())):
@@ -122,7 +113,7 @@ def load(workdir: str | Path) -> Run:
     """Open a work directory: its stages, their report files and the cluster centroids."""
     stages, notes = find_stages(Path(workdir))
     run = Run(Path(workdir), stages, notes=notes)
-    for name in PRODUCERS:
+    for name in registry.producers():
         path = _locate(stages, name)
         if path is not None:
             run.files[name] = _read_json(path)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from slmconvert.report import charts
-from slmconvert.report.collect import STAGES, Run
+from slmconvert.report.collect import Run
 from slmconvert.report.html import (
     Num,
     Raw,
@@ -20,6 +20,7 @@ from slmconvert.report.html import (
     usd,
 )
 from slmconvert.report.live import live
+from slmconvert.stages import registry
 
 CLUSTER_COLUMNS = "id|label|calls|share|cost share|tokens in/out p50|tool calls|keywords|tools"
 FINETUNE_COLUMNS = "id|model|method|examples|steps|epochs|final loss|tokens/s|peak MB|wall s"
@@ -63,7 +64,8 @@ def stages(run: Run) -> tuple:
 
 def _stage_order(run: Run) -> list[str]:
     """The pipeline's stages, then any other stage found in the work directory."""
-    return [*STAGES, *(s for s in run.stages if s not in STAGES)]
+    known = registry.names()
+    return [*known, *(s for s in run.stages if s not in known)]
 
 
 def _decisions(run: Run) -> dict[int, str]:
@@ -360,13 +362,7 @@ def rollout(run: Run) -> tuple:
 
 
 def all_sections(run: Run) -> list[tuple]:
-    """Every section of the report, in pipeline order."""
-    return [
-        stages(run),
-        clusters(run),
-        selection(run),
-        finetune(run),
-        evaluation(run),
-        rollout(run),
-        live(run),
-    ]
+    """Every section of the report: the stages, each stage's own section in pipeline order,
+    then the live rollout."""
+    own = [registry.resolve(s.section)(run) for s in registry.stages() if s.section]
+    return [stages(run), *own, live(run)]

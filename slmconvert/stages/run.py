@@ -28,18 +28,13 @@ from slmconvert.core.errors import ConfigError
 from slmconvert.core.progress import Progress
 from slmconvert.core.stagedir import MANIFEST, hash_json
 from slmconvert.formats import sources
-from slmconvert.stages.recipe import STAGE_NAMES, Recipe, StageSpec
+from slmconvert.stages import registry
+from slmconvert.stages.recipe import Recipe
+from slmconvert.stages.registry import Stage
 
 RUN_FILE = "run.json"
 REPORT_MODULE = "slmconvert.report"
 # how a stage reports as it goes: a slmconvert.core.progress.Progress, a ``log(line)`` callback, or both
-REPORTS = {
-    "collect": "both",
-    "pii": "both",
-    "cluster": "both",
-    "finetune": "both",
-    "eval": "both",
-}
 
 
 @dataclass
@@ -129,7 +124,7 @@ def run(
     forcing = force
     for spec, config in plan:
         forcing = forcing or spec.name == start
-        out = root / spec.dirname()
+        out = root / registry.dirname(spec.name)
         reason = "forced" if forcing else _stale(spec, config, out, previous, recipe, index)
         if reason is None:
             manifest = _manifest(out)
@@ -152,7 +147,7 @@ def run(
     return summary
 
 
-def _plan(recipe: Recipe, start: str | None, stop: str | None) -> list[tuple[StageSpec, Any]]:
+def _plan(recipe: Recipe, start: str | None, stop: str | None) -> list[tuple[Stage, Any]]:
     """The stages to visit, checked before anything runs."""
     selected = recipe.stages.selected()
     names = [spec.name for spec, _ in selected]
@@ -179,7 +174,7 @@ def _plan(recipe: Recipe, start: str | None, stop: str | None) -> list[tuple[Sta
 
 def _before(names: list[str], name: str) -> str:
     at = names.index(name)
-    return names[at - 1] if at else STAGE_NAMES[0]
+    return names[at - 1] if at else registry.names()[0]
 
 
 def _manifest(out: Path) -> dict | None:
@@ -196,13 +191,13 @@ def _manifest_hash(stage_dir: Path | str) -> str | None:
         return None
 
 
-def algorithm_of(spec: StageSpec) -> int:
+def algorithm_of(spec: Stage) -> int:
     """The algorithm version of a stage's module (1 unless it declares ``ALGORITHM``)."""
     return getattr(importlib.import_module(spec.module), "ALGORITHM", 1)
 
 
 def _stale(
-    spec: StageSpec,
+    spec: Stage,
     config: StageConfig,
     out: Path,
     previous: Path | None,
@@ -235,7 +230,7 @@ def _stale(
 
 
 def _execute(
-    spec: StageSpec,
+    spec: Stage,
     config: StageConfig,
     previous: Path | None,
     out: Path,
@@ -244,15 +239,13 @@ def _execute(
     log: Callable[[str], None],
 ) -> dict:
     """Run one stage function (replacing an old output) and return its manifest."""
-    module = importlib.import_module(spec.module)
     source: Any = recipe.inputs if spec.name == "collect" else previous
     extra: dict[str, Any] = {}
-    kind = REPORTS.get(spec.name)
-    if kind in ("progress", "both") and progress is not None:
+    if spec.reports in ("progress", "both") and progress is not None:
         extra["progress"] = progress
-    if kind in ("log", "both") and log is not None:
+    if spec.reports in ("log", "both") and log is not None:
         extra["log"] = lambda line: log(f"{spec.name}: {line}")
-    result = module.run(source, out, config, force=True, **extra)
+    result = spec.runner()(source, out, config, force=True, **extra)
     return result.manifest
 
 
