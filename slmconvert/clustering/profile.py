@@ -14,8 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from slmconvert.clustering.spill import TextColumn, take
-
-NOISE = -1
+from slmconvert.core.records import NOISE
 
 
 def estimated_tokens(text: str | None) -> int:

@@ -23,8 +23,8 @@ import orjson
 from slmconvert.clustering.request import RequestView, of_request
 from slmconvert.clustering.spill import take
 from slmconvert.core.errors import InputError
+from slmconvert.core.records import NOISE
 
-NOISE = -1
 FORMAT = "slmconvert-router"
 VERSION = 1
 EMBEDDER_DIR = "embedder"

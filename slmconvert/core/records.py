@@ -28,6 +28,8 @@ import xxhash
 from slmconvert.core.errors import BadRecord
 
 ROLES = ("system", "user", "assistant", "tool")
+NOISE = -1
+"""The ``cluster_id`` of a call that belongs to no cluster: it stays on the LLM."""
 MEDIA_KINDS = ("image", "audio", "video", "file")
 """The kinds a non-text content part is kept as (the fixed list the schema allows)."""
 

@@ -16,7 +16,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-NOISE = -1
+from slmconvert.core.records import NOISE
+
 CHARS_PER_TOKEN = 4  # the estimate `select` uses when a record has no usage
 MONTH_DAYS = 30
 MIN_SPAN_DAYS = 1.0

@@ -26,8 +26,6 @@ from slmconvert.gateway.gates import check
 from slmconvert.gateway.state import DONE, PAUSED, RUNNING, RolloutState
 from slmconvert.gateway.upstream import UpstreamError
 
-NOISE = -1
-
 
 @dataclass
 class Options:
