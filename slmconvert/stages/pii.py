@@ -36,69 +36,73 @@ def run(
     """Scrub the records of a collect stage directory into ``output`` (``log(line)`` gets
     notes, such as the Ray address in use)."""
     from slmconvert.pii import Scrubber
-    from slmconvert.pii.measured import detector_rows, measured
 
     config = config or PiiConfig()
     progress = progress or NoProgress()
     src = open_input(input_dir, expect=("collect",))
     settings = config.settings()
-    seen = SeenKeys()  # 8 bytes per kept record: the de-duplication memory stays small
-    duplicates = 0
     with (
         Scrubber(settings) as scrubber,
         StageOutput(
-            output,
-            "pii",
-            config.model_dump(),
-            inputs=[src.as_input_entry()],
-            lineage=src.lineage,
-            force=force,
-            seed=config.seed,
-            packages=PACKAGES,
+            output, "pii", config.model_dump(), inputs=[src.as_input_entry()],
+            lineage=src.lineage, force=force, seed=config.seed, packages=PACKAGES,
         ) as out,
-    ):
-        report = scrubber.new_report()
-        writer = out.records()
-        progress.start("pii", total=src.manifest.get("counts", {}).get("records"))
-        for kept, part in _scrubbed(src, scrubber, config, log):
-            report.merge(part)
-            for record in kept:
-                record["id"] = id_of(record)
-            fresh = seen.first_seen([int(r["id"][:16], 16) for r in kept])
-            unique = [r for r, new in zip(kept, fresh, strict=True) if new]
-            duplicates += len(kept) - len(unique)
-            writer.write(unique)
-            progress.advance(part.records_in)
-        progress.finish()
-        found = report.to_dict()
-        out.counts = {
-            "records_in": found["records_in"],
-            "records": found["records_kept"] - duplicates,
-            "records_touched": found["records_touched"],
-            "records_dropped": found["records_dropped"],
-            "duplicates_after_scrub": duplicates,
-            "entities": found["entities"],
-            "locations": found["locations"],
-        }
-        out.metrics = {
-            "strings_seen": found["strings_seen"],
-            "strings_analysed": found["strings_analysed"],
-            "strings_skipped": found["strings_skipped"],
-            "strings_cached": found["strings_cached"],
-        }
-        out.extra["pii"] = {
-            "mode": found["mode"],
-            "ner": found["ner"],
-            "spacy_model": found["model"],
-            "ner_missing": found["ner_missing"],
-            "gazetteers": list(settings.gazetteers),
-            "detectors": detector_rows(scrubber.info.detectors, scrubber.info.entities),
-            "measured_with": measured().get("source"),
-            "by_location": found["by_location"],
-        }
-        if not found["ner"]:
-            out.warnings.append(ner_off_warning(found["ner_missing"]))
+    ):  # fmt: skip
+        report, duplicates = _scrub_into(out, src, scrubber, config, progress, log)
+        _describe(out, report.to_dict(), duplicates, scrubber, settings)
     return StageResult(out.out, out.manifest)
+
+
+def _scrub_into(out, src, scrubber, config: PiiConfig, progress, log) -> tuple[PiiReport, int]:
+    """Scrub every batch, drop the records scrubbing made identical, write the rest; returns
+    the merged report and how many were dropped as duplicates."""
+    seen = SeenKeys()  # 8 bytes per kept record: the de-duplication memory stays small
+    duplicates = 0
+    report = scrubber.new_report()
+    writer = out.records()
+    progress.start("pii", total=src.manifest.get("counts", {}).get("records"))
+    for kept, part in _scrubbed(src, scrubber, config, log):
+        report.merge(part)
+        for record in kept:
+            record["id"] = id_of(record)
+        fresh = seen.first_seen([int(r["id"][:16], 16) for r in kept])
+        unique = [r for r, new in zip(kept, fresh, strict=True) if new]
+        duplicates += len(kept) - len(unique)
+        writer.write(unique)
+        progress.advance(part.records_in)
+    progress.finish()
+    return report, duplicates
+
+
+def _describe(out, found: dict, duplicates: int, scrubber, settings) -> None:
+    """The manifest's counts, metrics, detectors and warnings from the merged report."""
+    from slmconvert.pii.measured import detector_rows, measured
+
+    out.counts = {
+        "records_in": found["records_in"],
+        "records": found["records_kept"] - duplicates,
+        "records_touched": found["records_touched"],
+        "records_dropped": found["records_dropped"],
+        "duplicates_after_scrub": duplicates,
+        "entities": found["entities"],
+        "locations": found["locations"],
+    }
+    out.metrics = {
+        key: found[key]
+        for key in ("strings_seen", "strings_analysed", "strings_skipped", "strings_cached")
+    }
+    out.extra["pii"] = {
+        "mode": found["mode"],
+        "ner": found["ner"],
+        "spacy_model": found["model"],
+        "ner_missing": found["ner_missing"],
+        "gazetteers": list(settings.gazetteers),
+        "detectors": detector_rows(scrubber.info.detectors, scrubber.info.entities),
+        "measured_with": measured().get("source"),
+        "by_location": found["by_location"],
+    }
+    if not found["ner"]:
+        out.warnings.append(ner_off_warning(found["ner_missing"]))
 
 
 def _scrubbed(src, scrubber, config: PiiConfig, log) -> Iterator[tuple[list[dict], PiiReport]]:
