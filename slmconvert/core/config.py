@@ -6,7 +6,8 @@ validation errors, so the three cannot drift apart.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+import dataclasses
+from typing import Any, Literal, TypeVar
 
 from pydantic import (
     BaseModel,
@@ -18,6 +19,8 @@ from pydantic import (
 )
 
 from slmconvert.core.errors import ConfigError
+
+_T = TypeVar("_T")
 
 
 class StageConfig(BaseModel):
@@ -269,6 +272,26 @@ def build(model: type[StageConfig], values: dict[str, Any], where: str = "option
 def describe(model: type[StageConfig], name: str) -> str:
     """The help text of one setting."""
     return model.model_fields[name].description or ""
+
+
+def plain(cls: type[_T], settings: BaseModel) -> _T:
+    """Dataclass ``cls`` built from the same-named fields of the settings model ``settings``.
+
+    How a stage hands its settings to a library: the library declares a small dataclass of
+    the fields it reads and never imports this module. Each init field of ``cls`` takes the
+    value of the settings field of the same name (the same object, not a copy); a field the
+    settings model lacks keeps its default, and a TypeError names it when it has none.
+    """
+    if not dataclasses.is_dataclass(cls):
+        raise TypeError(f"{cls.__name__} is not a dataclass")
+    known = type(settings).model_fields
+    return cls(
+        **{
+            f.name: getattr(settings, f.name)
+            for f in dataclasses.fields(cls)
+            if f.init and f.name in known
+        }
+    )
 
 
 class SelectConfig(StageConfig):
