@@ -314,50 +314,55 @@ def run(
     tally = Tally()
     with StageOutput(output, "collect", config.model_dump(), force=force, seed=config.seed) as out:
         side, side_files, data_files = _index_side_inputs(files, forced, tally)
-        total = sum(f.size or 0 for f in data_files) or None
-        progress.start("collect", total=total)
-        workers = _workers(config.workers, total)
-        with (
-            _arrow_memory(),
-            _chunk_parser(config, side, workers, log) as chunker,
-            ThreadPoolExecutor(1, thread_name_prefix="collect-writer") as writing,
-        ):
-            sink = _Sink(out.records(config.shard_rows), tally, config.dedup, writing)
-            for log in data_files:
-                jobs = _chunks(log, forced, tally, progress, CHUNK_LINES)
-                for result in chunker.map(jobs):
-                    sink.add(log.path, result)
-                if log.detected is None:
-                    out.warnings.append(f"{log.path}: empty, no records")
-            sink.close()
-        progress.finish()
+        _parse_into(out, data_files, side, forced, tally, config, progress, log)
         _check_quality(tally, config)
-        out.inputs = [
-            {
-                "path": f.path,
-                "sha256": f.sha256,
-                "bytes": f.bytes_read,
-                "format": f.detected,
-            }
-            for f in data_files
-        ] + [
-            {"path": f.path, "sha256": f.sha256, "bytes": f.bytes_read, "role": "side input"}
-            for f in side_files
-            if f not in data_files
-        ]
-        out.counts = _counts(tally, len(files))
-        out.metrics = {
-            "cost_usd": round(tally.cost_usd, 6) if tally.cost_known else None,
-            "records_with_cost": tally.cost_known,
-            "bad_ratio": round(_bad_ratio(tally), 6),
-        }
-        if tally.invalid_arguments:
-            out.warnings.append(
-                f"{tally.invalid_arguments} records hold tool-call arguments that are not valid "
-                "JSON (kept verbatim, arguments_valid = false)"
-            )
-        out.extra["bad_examples"] = tally.bad_examples
+        _describe(out, tally, files, data_files, side_files)
     return StageResult(out.out, out.manifest)
+
+
+def _parse_into(out, data_files, side, forced, tally: Tally, config, progress, log) -> None:
+    """Parse every data file in chunks (here, in worker processes or on Ray) and write the
+    de-duplicated records, in input order."""
+    total = sum(f.size or 0 for f in data_files) or None
+    progress.start("collect", total=total)
+    workers = _workers(config.workers, total)
+    with (
+        _arrow_memory(),
+        _chunk_parser(config, side, workers, log) as chunker,
+        ThreadPoolExecutor(1, thread_name_prefix="collect-writer") as writing,
+    ):
+        sink = _Sink(out.records(config.shard_rows), tally, config.dedup, writing)
+        for source in data_files:
+            for result in chunker.map(_chunks(source, forced, tally, progress, CHUNK_LINES)):
+                sink.add(source.path, result)
+            if source.detected is None:
+                out.warnings.append(f"{source.path}: empty, no records")
+        sink.close()
+    progress.finish()
+
+
+def _describe(out, tally: Tally, files, data_files, side_files) -> None:
+    """The manifest's inputs, counts, metrics and warnings."""
+    out.inputs = [
+        {"path": f.path, "sha256": f.sha256, "bytes": f.bytes_read, "format": f.detected}
+        for f in data_files
+    ] + [
+        {"path": f.path, "sha256": f.sha256, "bytes": f.bytes_read, "role": "side input"}
+        for f in side_files
+        if f not in data_files
+    ]
+    out.counts = _counts(tally, len(files))
+    out.metrics = {
+        "cost_usd": round(tally.cost_usd, 6) if tally.cost_known else None,
+        "records_with_cost": tally.cost_known,
+        "bad_ratio": round(_bad_ratio(tally), 6),
+    }
+    if tally.invalid_arguments:
+        out.warnings.append(
+            f"{tally.invalid_arguments} records hold tool-call arguments that are not valid "
+            "JSON (kept verbatim, arguments_valid = false)"
+        )
+    out.extra["bad_examples"] = tally.bad_examples
 
 
 @contextmanager
