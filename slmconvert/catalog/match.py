@@ -9,15 +9,31 @@ complexity suggests come after the rest; ties go to more context headroom, then 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from slmconvert.catalog import Catalog, ModelSpec, Serving, memory
-from slmconvert.core.config import SelectConfig
 
 NOISE = -1
 
 
-def rejections(
-    spec: ModelSpec, req: dict, config: SelectConfig, allowed: set[str] | None
-) -> list[str]:
+@dataclass(frozen=True)
+class Criteria:
+    """The user's constraints and the ranking's settings; the select stage fills it from its
+    settings of the same names."""
+
+    max_params: float | None  # billions of parameters at most
+    gpu_memory_gb: float | None  # QLoRA training must fit in this much GPU memory
+    train_seq_len: int  # finetune's --max-seq-len, for the training memory estimate
+    train_batch_size: int  # finetune's --batch-size, for the training memory estimate
+    lora_r: int  # finetune's --lora-r, for the training memory estimate
+    licenses: list[str] | None  # allowed licences (None = any)
+    models: list[str] | None  # allowed catalog names (None = any)
+    top_k: int  # candidates kept per cluster
+    min_records: int  # fewer training records stay on the LLM
+    include_test_models: bool  # allow test-only models without naming them
+
+
+def rejections(spec: ModelSpec, req: dict, config: Criteria, allowed: set[str] | None) -> list[str]:
     """Every reason ``spec`` cannot serve a cluster with needs ``req`` (empty = it can)."""
     out = []
     need = req["context_tokens"]["p95"]
@@ -55,7 +71,7 @@ def rejections(
     return out
 
 
-def train_setup(config: SelectConfig, spec: ModelSpec) -> memory.TrainSetup:
+def train_setup(config: Criteria, spec: ModelSpec) -> memory.TrainSetup:
     """How finetune will train ``spec``: QLoRA at select's copy of finetune's settings, the
     sequence length capped by the model's context."""
     return memory.TrainSetup(
@@ -64,7 +80,7 @@ def train_setup(config: SelectConfig, spec: ModelSpec) -> memory.TrainSetup:
     )  # fmt: skip
 
 
-def candidate(spec: ModelSpec, req: dict, config: SelectConfig, serving: Serving) -> dict:
+def candidate(spec: ModelSpec, req: dict, config: Criteria, serving: Serving) -> dict:
     """A model that meets the needs: why, and its memory and serving-cost estimates."""
     need = max(req["context_tokens"]["p95"], 1)
     setup = train_setup(config, spec)
@@ -131,7 +147,7 @@ def decide(
     label: str | None,
     req: dict,
     cat: Catalog,
-    config: SelectConfig,
+    config: Criteria,
     allowed: set[str] | None,
 ) -> dict:
     """The selection for one cluster: decision, reason, ranked candidates and rejections."""
@@ -179,7 +195,7 @@ def decide(
     }
 
 
-def allow_list(cat: Catalog, config: SelectConfig) -> set[str] | None:
+def allow_list(cat: Catalog, config: Criteria) -> set[str] | None:
     """Catalog names allowed by --models (None = all); an unknown name is a ConfigError."""
     if config.models is None:
         return None

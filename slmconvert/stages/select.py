@@ -25,8 +25,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from slmconvert import catalog as catalogs
-from slmconvert.catalog.match import NOISE, allow_list, assumptions, decide
-from slmconvert.core.config import SelectConfig
+from slmconvert.catalog.match import NOISE, Criteria, allow_list, assumptions, decide
+from slmconvert.core.config import SelectConfig, plain
 from slmconvert.core.errors import InputError
 from slmconvert.core.records import SCHEMA, answer_kind
 from slmconvert.core.stagedir import StageInput, StageOutput, StageResult, open_input
@@ -262,7 +262,8 @@ def run(
     )
     doc = _clusters_doc(stage)
     cat = catalogs.load(config.catalog)
-    allowed = allow_list(cat, config)
+    criteria = plain(Criteria, config)
+    allowed = allow_list(cat, criteria)
     labels = {c.get("id"): c.get("label") for c in doc["clusters"] if isinstance(c, dict)}
     inputs = [
         stage.as_input_entry(),
@@ -284,7 +285,7 @@ def run(
         entries = []
         for cid in ids:
             req = stats.get(cid, ClusterStats()).requirements()
-            entries.append(decide(cid, labels.get(cid), req, cat, config, allowed))
+            entries.append(decide(cid, labels.get(cid), req, cat, criteria, allowed))
         selection = {
             "catalog": {"path": cat.path, "sha256": cat.sha256, "models": len(cat.models)},
             "assumptions": assumptions(cat),

@@ -10,7 +10,7 @@ import pytest
 
 from slmconvert import catalog
 from slmconvert.catalog import match, memory
-from slmconvert.core.config import SelectConfig
+from slmconvert.core.config import SelectConfig, plain
 from slmconvert.core.errors import ConfigError, InputError
 from slmconvert.core.records import message, new_record, tool, tool_call
 from slmconvert.core.stagedir import StageOutput, open_input
@@ -393,7 +393,8 @@ def test_complex_clusters_rank_models_below_the_suggested_size_last():
     assert req["complexity"]["level"] == "complex"
     assert req["complexity"]["suggested_min_params_b"] == 3.0
 
-    entry = match.decide(0, "long", req, catalog.load(), SelectConfig(top_k=20), None)
+    criteria = plain(match.Criteria, SelectConfig(top_k=20))
+    entry = match.decide(0, "long", req, catalog.load(), criteria, None)
 
     ranked = entry["candidates"]
     sizes = [c["params_b"] for c in ranked if not c["below_suggested_size"]]
