@@ -8,14 +8,27 @@ Reasons give metric names and numbers only, never text from the logs.
 
 from __future__ import annotations
 
-from slmconvert.core.config import DeployConfig
+from dataclasses import dataclass
 
 NOISE = -1
 TEXT_METRIC = "text_similarity_match"
 PROMOTE, HOLD, STAY = "promote", "hold", "stay_on_llm"
 
 
-def gate_metrics(entry: dict, config: DeployConfig) -> list[str]:
+@dataclass(frozen=True)
+class GatePolicy:
+    """The gate, the rollout schedule and the fallback settings; the deploy stage fills it from
+    its settings of the same names."""
+
+    gate_metric: str  # the tool metric that gates clusters whose references call tools
+    gate_threshold: float  # the Wilson 95% lower bound every gate metric must reach
+    schedule: list[int]  # traffic percent per rollout step (0 = shadow), ending at 100
+    min_samples: int  # samples each step needs before the next
+    max_invalid_rate: float  # invalid-output rate a step tolerates
+    timeout_ms: int  # the small model's time to answer before the call goes to the LLM
+
+
+def gate_metrics(entry: dict, config: GatePolicy) -> list[str]:
     """The metrics that gate an eval entry, from the kinds of its held-out references."""
     kinds = entry.get("answer_kinds") or {}
     wanted = []
@@ -54,7 +67,7 @@ def check(metrics: dict, metric: str, threshold: float) -> tuple[dict, str]:
     )
 
 
-def evaluate(entry: dict, config: DeployConfig) -> tuple[dict, str]:
+def evaluate(entry: dict, config: GatePolicy) -> tuple[dict, str]:
     """The gate of one eval entry: ``(gate, reason)``; the first failing check binds."""
     metrics = entry.get("after") or {}
     results = [check(metrics, m, config.gate_threshold) for m in gate_metrics(entry, config)]
@@ -81,7 +94,7 @@ def decide(
     selection: dict | None,
     skipped: str | None,
     evaluated: dict | None,
-    config: DeployConfig,
+    config: GatePolicy,
 ) -> tuple[str, str, dict | None]:
     """``(decision, reason, gate)`` of one cluster from its select, finetune and eval entries."""
     if cid == NOISE:
@@ -96,7 +109,7 @@ def decide(
     return (PROMOTE if gate["passed"] else HOLD), reason, gate
 
 
-def schedule(config: DeployConfig) -> list[dict]:
+def schedule(config: GatePolicy) -> list[dict]:
     """The rollout steps: traffic percent (0 = shadow), samples needed, invalid-rate ceiling."""
     return [
         {
@@ -109,7 +122,7 @@ def schedule(config: DeployConfig) -> list[dict]:
     ]
 
 
-def fallback(tool_calls: bool, config: DeployConfig) -> list[dict]:
+def fallback(tool_calls: bool, config: GatePolicy) -> list[dict]:
     """When a promoted cluster's call goes back to the LLM."""
     rules = [
         {

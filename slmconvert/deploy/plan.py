@@ -6,11 +6,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from slmconvert import __version__
-from slmconvert.core.config import DeployConfig
 from slmconvert.core.errors import ConfigError
 from slmconvert.deploy import gate, savings, serve
 from slmconvert.deploy.rollout import VERSION
 from slmconvert.training.templates import PROFILES
+
+
+@dataclass(frozen=True)
+class RolloutPolicy(gate.GatePolicy):
+    """The gate policy and what else the manifest reads of the deploy stage's settings."""
+
+    llm_model: str | None  # the LLM the router falls back to (None = the most logged model)
+    audit_rate: float  # share of SLM answers the gateway also sends to the LLM
 
 
 @dataclass
@@ -78,7 +85,7 @@ def _ids(docs: EvalDocs, traffic: savings.Traffic) -> list[int]:
     return sorted(ids, key=lambda cid: (cid == gate.NOISE, cid))
 
 
-def _llm(config: DeployConfig, traffic: savings.Traffic) -> dict:
+def _llm(config: RolloutPolicy, traffic: savings.Traffic) -> dict:
     if config.llm_model:
         return {"model": config.llm_model, "source": "config"}
     if traffic.models:
@@ -86,7 +93,7 @@ def _llm(config: DeployConfig, traffic: savings.Traffic) -> dict:
     return {"model": None, "source": "unknown"}
 
 
-def llm_kept(result: dict | None, config: DeployConfig) -> float:
+def llm_kept(result: dict | None, config: RolloutPolicy) -> float:
     """Share of a promoted cluster's calls the LLM still answers: audits and fallbacks.
 
     Fallbacks are predicted by eval's invalid-output rate of the tuned model.
@@ -111,54 +118,19 @@ def _router(docs: EvalDocs, router_dir: str) -> dict:
     }
 
 
-def build(docs: EvalDocs, traffic: savings.Traffic, config: DeployConfig, router_dir: str) -> Plan:
+def build(docs: EvalDocs, traffic: savings.Traffic, config: RolloutPolicy, router_dir: str) -> Plan:
     """The rollout manifest and what serving it takes (files are the stage's job)."""
-    labels = {cid: c.get("label") for cid, c in _by_id(docs.clusters["clusters"]).items()}
-    selection = _by_id(docs.selection.get("clusters"))
-    evaluated = _by_id(docs.eval.get("clusters"))
-    trained = _by_id(docs.finetune.get("clusters"))
-    skipped = {s["id"]: s.get("reason") for s in _by_id(docs.finetune.get("skipped")).values()}
-    prices = _Prices(docs.selection)
+    plan = Plan(doc={})
     span = savings.period(traffic.start, traffic.end)
     everything = traffic.all_calls
     all_llm = everything.llm_cost if everything.priced_calls else None
-    plan = Plan(doc={})
+    index = _Index.of(docs)
     entries = []
     for cid in _ids(docs, traffic):
-        chosen, result = selection.get(cid), evaluated.get(cid)
-        decision, reason, gated = gate.decide(cid, chosen, skipped.get(cid), result, config)
-        entry = {
-            "id": cid,
-            "label": labels.get(cid) or (chosen or {}).get("label"),
-            "decision": decision,
-            "reason": reason,
-            "model": None,
-            "base": None,
-            "adapter": None,
-            "kind": None,
-            "lora_name": None,
-            "gate": gated,
-            "schedule": [],
-            "fallback": [gate.NOISE_RULE] if cid == gate.NOISE else [],
-        }
-        serving = None
-        if result is not None:
-            kind = result.get("kind") or "adapter"
-            entry.update(
-                model=result.get("model"),
-                base=result.get("base"),
-                adapter=result.get("adapter"),
-                kind=kind,
-            )
-            serving = prices.cost(result, chosen)
-            if serving is None:
-                plan.warnings.append(
-                    f"cluster {cid}: no serving cost for its model; SLM cost left out"
-                )
-        if decision == gate.PROMOTE:
-            _promote(entry, result, trained.get(cid) or {}, config, plan)
+        entry, serving = _decide(cid, index, config, plan)
         usage = traffic.clusters.get(cid, savings.Usage())
-        kept = llm_kept(result, config) if decision == gate.PROMOTE else 0.0
+        promoted = entry["decision"] == gate.PROMOTE
+        kept = llm_kept(index.evaluated.get(cid), config) if promoted else 0.0
         entry["savings"] = savings.cluster_savings(
             usage, serving, span["monthly_factor"], all_llm, llm_kept=kept
         )
@@ -169,8 +141,6 @@ def build(docs: EvalDocs, traffic: savings.Traffic, config: DeployConfig, router
     llm = _llm(config, traffic)
     if llm["model"] is None:
         plan.warnings.append("the records name no model; pass --llm-model for the router config")
-    promoted = [e["savings"] for e in entries if e["decision"] == gate.PROMOTE]
-    held = [e["savings"] for e in entries if e["decision"] == gate.HOLD]
     plan.doc = {
         "version": VERSION,
         "generated_by": f"slmconvert {__version__}",
@@ -184,22 +154,92 @@ def build(docs: EvalDocs, traffic: savings.Traffic, config: DeployConfig, router
         "router": _router(docs, router_dir),
         "llm": llm,
         "clusters": entries,
-        "savings": {
-            "currency": "USD",
-            "period": span,
-            "all_calls": {
-                "calls": everything.calls,
-                "priced_calls": everything.priced_calls,
-                "llm_cost_usd": None if all_llm is None else round(all_llm, savings.USD_DIGITS),
-            },
-            "promoted": savings.total(promoted, all_llm),
-            "if_all_held_promoted": savings.total(promoted + held, all_llm),
-        },
+        "savings": _savings(entries, span, everything, all_llm),
     }
     return plan
 
 
-def _promote(entry: dict, result: dict, trained: dict, config: DeployConfig, plan: Plan) -> None:
+@dataclass
+class _Index:
+    """The eval stage's JSON files by cluster id, and the prices of the models trained."""
+
+    labels: dict[int, str | None]
+    selection: dict[int, dict]
+    evaluated: dict[int, dict]
+    trained: dict[int, dict]
+    skipped: dict[int, str | None]
+    prices: _Prices
+
+    @classmethod
+    def of(cls, docs: EvalDocs) -> _Index:
+        return cls(
+            labels={cid: c.get("label") for cid, c in _by_id(docs.clusters["clusters"]).items()},
+            selection=_by_id(docs.selection.get("clusters")),
+            evaluated=_by_id(docs.eval.get("clusters")),
+            trained=_by_id(docs.finetune.get("clusters")),
+            skipped={
+                s["id"]: s.get("reason") for s in _by_id(docs.finetune.get("skipped")).values()
+            },
+            prices=_Prices(docs.selection),
+        )
+
+
+def _decide(
+    cid: int, index: _Index, config: RolloutPolicy, plan: Plan
+) -> tuple[dict, float | None]:
+    """One cluster's manifest entry (savings aside) and its model's serving cost; a promoted
+    cluster's serving goes into ``plan``."""
+    chosen, result = index.selection.get(cid), index.evaluated.get(cid)
+    decision, reason, gated = gate.decide(cid, chosen, index.skipped.get(cid), result, config)
+    entry = {
+        "id": cid,
+        "label": index.labels.get(cid) or (chosen or {}).get("label"),
+        "decision": decision,
+        "reason": reason,
+        "model": None,
+        "base": None,
+        "adapter": None,
+        "kind": None,
+        "lora_name": None,
+        "gate": gated,
+        "schedule": [],
+        "fallback": [gate.NOISE_RULE] if cid == gate.NOISE else [],
+    }
+    serving = None
+    if result is not None:
+        kind = result.get("kind") or "adapter"
+        entry.update(
+            model=result.get("model"),
+            base=result.get("base"),
+            adapter=result.get("adapter"),
+            kind=kind,
+        )
+        serving = index.prices.cost(result, chosen)
+        if serving is None:
+            plan.warnings.append(f"cluster {cid}: no serving cost for its model; SLM cost left out")
+    if decision == gate.PROMOTE:
+        _promote(entry, result, index.trained.get(cid) or {}, config, plan)
+    return entry, serving
+
+
+def _savings(entries: list[dict], span: dict, everything: savings.Usage, all_llm) -> dict:
+    """The manifest's savings: all logged calls, the promoted clusters, and the held ones too."""
+    promoted = [e["savings"] for e in entries if e["decision"] == gate.PROMOTE]
+    held = [e["savings"] for e in entries if e["decision"] == gate.HOLD]
+    return {
+        "currency": "USD",
+        "period": span,
+        "all_calls": {
+            "calls": everything.calls,
+            "priced_calls": everything.priced_calls,
+            "llm_cost_usd": None if all_llm is None else round(all_llm, savings.USD_DIGITS),
+        },
+        "promoted": savings.total(promoted, all_llm),
+        "if_all_held_promoted": savings.total(promoted + held, all_llm),
+    }
+
+
+def _promote(entry: dict, result: dict, trained: dict, config: gate.GatePolicy, plan: Plan) -> None:
     cid = entry["id"]
     source = Path(result["adapter"])
     name = serve.lora_name(cid, (trained.get("config_hash") or "")[:8] or "v1")

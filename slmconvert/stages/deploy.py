@@ -19,11 +19,11 @@ from pathlib import Path
 import orjson
 import pyarrow.parquet as pq
 
-from slmconvert.core.config import DeployConfig
+from slmconvert.core.config import DeployConfig, plain
 from slmconvert.core.errors import InputError
 from slmconvert.core.stagedir import StageInput, StageOutput, StageResult, open_input
 from slmconvert.deploy import gate, rollout, savings, serve
-from slmconvert.deploy.plan import EvalDocs, build
+from slmconvert.deploy.plan import EvalDocs, RolloutPolicy, build
 
 ROUTER = "router"
 LINEAGE_DEPTH = 8  # stage inputs followed back when eval did not copy router/
@@ -114,7 +114,7 @@ def run(
     )
     if not traffic.clusters:
         raise InputError(f"{stage.path}: no records")
-    plan = build(docs, traffic, config, ROUTER)
+    plan = build(docs, traffic, plain(RolloutPolicy, config), ROUTER)
     for cid, source in plan.copies.items():
         if not source.is_dir():
             raise InputError(

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from slmconvert.core.config import DeployConfig
+from slmconvert.core.config import DeployConfig, plain
 from slmconvert.deploy import gate
 
-CONFIG = DeployConfig()
+CONFIG = plain(gate.GatePolicy, DeployConfig())
 
 
 def scored(kinds: dict, **metrics: tuple[int, int, float]) -> dict:
@@ -29,7 +29,7 @@ def test_tool_cluster_is_gated_on_the_configured_metric():
     assert decision == "promote"  # a bound equal to the threshold passes
     assert reason == "tool_call_match Wilson lower bound 0.9500 (k/n = 50/50) >= threshold 0.95"
     assert [c["metric"] for c in found["checks"]] == ["tool_call_match"]
-    strict = DeployConfig(gate_metric="arguments_exact")
+    strict = plain(gate.GatePolicy, DeployConfig(gate_metric="arguments_exact"))
     assert gate.decide(0, None, None, entry, strict)[0] == "hold"
 
 
@@ -99,9 +99,10 @@ def test_noise_select_and_finetune_decisions_keep_the_llm():
 
 
 def test_schedule_and_fallback_follow_the_config():
-    config = DeployConfig(
+    settings = DeployConfig(
         schedule=[0, 10, 100], min_samples=50, max_invalid_rate=0.05, timeout_ms=900
     )
+    config = plain(gate.GatePolicy, settings)
 
     steps = gate.schedule(config)
     assert [(s["name"], s["percent"]) for s in steps] == [("shadow", 0), ("10%", 10), ("100%", 100)]

@@ -6,7 +6,7 @@ import copy
 
 import pytest
 
-from slmconvert.core.config import DeployConfig
+from slmconvert.core.config import DeployConfig, plain
 from slmconvert.core.errors import StageError
 from slmconvert.core.records import message, new_record
 from slmconvert.deploy import plan, rollout, savings
@@ -63,7 +63,7 @@ def manifest() -> dict:
         router=ROUTER,
     )  # fmt: skip
     traffic = savings.tally([records()])
-    return plan.build(docs, traffic, DeployConfig(), "router").doc
+    return plan.build(docs, traffic, plain(plan.RolloutPolicy, DeployConfig()), "router").doc
 
 
 def test_a_built_manifest_is_valid(manifest):
