@@ -202,56 +202,63 @@ def run(
 
     config = config or EvalConfig()
     stage = open_input(input_dir, expect=("finetune",))
-    hint = "rerun `slmconvert finetune`"
-    trained = stage.read_json("finetune.json", hint).get("clusters", [])
-    embedder = SIMILARITY_MODEL
-    wanted = set(config.clusters) if config.clusters is not None else None
-    if wanted is not None and (unknown := wanted - {t["id"] for t in trained}):
-        raise InputError(
-            f"cluster {sorted(unknown)[0]}: has no adapter in {stage.path}",
-            "known: " + ", ".join(str(t["id"]) for t in trained),
-        )
+    trained = _chosen(stage, config)
     held_out = _held_out(stage)
     if config.threads:
         torch.set_num_threads(config.threads)
-    similarity = Similarity(embedder)
-    counter = StepCounter(progress)
+    similarity = Similarity(SIMILARITY_MODEL)
     with StageOutput(
         output, "eval", config.model_dump(mode="json"), inputs=[stage.as_input_entry()],
         lineage=stage.lineage, force=force, seed=config.seed,
         packages=("torch", "transformers", "peft", "sentence-transformers", "jsonschema"),
     ) as out:  # fmt: skip
         out.copy_forward(stage, FORWARD)
+        counter = StepCounter(progress)
         results, skipped = [], []
         for entry in trained:
-            if wanted is not None and entry["id"] not in wanted:
-                continue
-            rows = held_out.get(entry["id"], [])
-            if config.max_eval:
-                rows = rows[: config.max_eval]
+            rows = held_out.get(entry["id"], [])[: config.max_eval or None]
             if not rows:
                 skipped.append({"id": entry["id"], "reason": "no held-out calls"})
                 continue
             torch.manual_seed(config.seed)
             results.append(_evaluate(entry, rows, stage.path, config, similarity, counter, log))
         counter.finish()
-        doc = {
-            "settings": {
-                **config.model_dump(mode="json", include={"samples", "temperature", "top_p"}),
-                "similarity_threshold": config.similarity_threshold,
-                "embedder": embedder,
-            },
-            "clusters": results,
-            "skipped": skipped,
-        }
-        (out.path / "eval.json").write_bytes(orjson.dumps(doc, option=orjson.OPT_INDENT_2))
-        out.counts = {
-            "clusters_scored": len(results),
-            "clusters_skipped": len(skipped),
-            "calls_scored": sum(r["records"] for r in results),
-        }
-        out.metrics = {str(r["id"]): _headline(r) for r in results}
+        _write(out, config, results, skipped)
     return StageResult(out.out, out.manifest)
+
+
+def _chosen(stage, config: EvalConfig) -> list[dict]:
+    """The trained clusters to score: all, or those of ``--cluster`` (each must exist)."""
+    trained = stage.read_json("finetune.json", "rerun `slmconvert finetune`").get("clusters", [])
+    if config.clusters is None:
+        return trained
+    wanted = set(config.clusters)
+    if unknown := wanted - {t["id"] for t in trained}:
+        raise InputError(
+            f"cluster {sorted(unknown)[0]}: has no adapter in {stage.path}",
+            "known: " + ", ".join(str(t["id"]) for t in trained),
+        )
+    return [t for t in trained if t["id"] in wanted]
+
+
+def _write(out, config: EvalConfig, results: list[dict], skipped: list[dict]) -> None:
+    """eval.json and the manifest's counts and headline metrics."""
+    doc = {
+        "settings": {
+            **config.model_dump(mode="json", include={"samples", "temperature", "top_p"}),
+            "similarity_threshold": config.similarity_threshold,
+            "embedder": SIMILARITY_MODEL,
+        },
+        "clusters": results,
+        "skipped": skipped,
+    }
+    (out.path / "eval.json").write_bytes(orjson.dumps(doc, option=orjson.OPT_INDENT_2))
+    out.counts = {
+        "clusters_scored": len(results),
+        "clusters_skipped": len(skipped),
+        "calls_scored": sum(r["records"] for r in results),
+    }
+    out.metrics = {str(r["id"]): _headline(r) for r in results}
 
 
 HEADLINE = ("valid_output", "function_name_accuracy", "tool_call_match", "text_similarity_match")
