@@ -354,10 +354,41 @@ def build_analyzer(settings: PiiSettings) -> Analyzer:
 def _build(settings: PiiSettings) -> Analyzer:
     from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
     from presidio_analyzer.context_aware_enhancers import LemmaContextAwareEnhancer
-    from presidio_analyzer.nlp_engine import NlpEngineProvider
-    from presidio_analyzer.predefined_recognizers import PhoneRecognizer, SpacyRecognizer
 
     logging.getLogger("presidio-analyzer").setLevel(logging.ERROR)
+    nlp_engine, model, ner = _nlp(settings)
+    requested = settings.requested_entities()
+    registry = RecognizerRegistry(supported_languages=[LANGUAGE])
+    registry.load_predefined_recognizers(languages=[LANGUAGE], nlp_engine=nlp_engine)
+    _check_entities(settings, requested, registry)
+    recognizers = _recognizers(settings, requested, registry, ner)
+    registry.recognizers = recognizers
+    engine = AnalyzerEngine(
+        registry=registry,
+        nlp_engine=nlp_engine,
+        supported_languages=[LANGUAGE],
+        context_aware_enhancer=LemmaContextAwareEnhancer(context_matching_mode="whole_word"),
+    )
+    wanted = set(requested)
+    active = {e for rec in recognizers for e in rec.supported_entities}
+    info = EngineInfo(
+        ner=ner,
+        model=str(model) if model else "blank:en",
+        entities=tuple(e for e in requested if e in active),
+        ner_missing=() if ner else tuple(e for e in requested if e in NER_ONLY_ENTITIES),
+        detectors=tuple(
+            (rec.name, tuple(e for e in rec.supported_entities if e in wanted))
+            for rec in recognizers
+        ),
+    )
+    return Analyzer(engine, info, settings)
+
+
+def _nlp(settings: PiiSettings):
+    """Presidio's spaCy engine (the installed model, else a blank pipeline), the model's path or
+    None, and whether it does NER; a lemmatizer is added when missing (context words need it)."""
+    from presidio_analyzer.nlp_engine import NlpEngineProvider
+
     model = find_spacy_model(settings.spacy_model)
     path = str(model) if model else str(blank_model_path(settings.cache_dir))
     provider = NlpEngineProvider(
@@ -375,10 +406,11 @@ def _build(settings: PiiSettings) -> Analyzer:
         # Context words are matched on lemmas; without a lemmatizer they are empty strings.
         _register_lemma_component()
         nlp.add_pipe(_LEMMA_COMPONENT, last=True)
+    return nlp_engine, model, ner
 
-    requested = settings.requested_entities()
-    registry = RecognizerRegistry(supported_languages=[LANGUAGE])
-    registry.load_predefined_recognizers(languages=[LANGUAGE], nlp_engine=nlp_engine)
+
+def _check_entities(settings: PiiSettings, requested: list[str], registry) -> None:
+    """Every requested entity type is one some recognizer can report; drops are requested."""
     known = {e for rec in registry.recognizers for e in rec.supported_entities}
     known |= set(NER_ONLY_ENTITIES) | set(SECRET_ENTITIES) | set(settings.custom_entities)
     known |= set(ADDRESS_ENTITIES)
@@ -392,6 +424,11 @@ def _build(settings: PiiSettings) -> Analyzer:
         bad = [e for e in settings.drop_entities if e not in requested]
         if bad:
             raise ConfigError(f"pii.drop_entities: {bad} not among the entities looked for")
+
+
+def _recognizers(settings: PiiSettings, requested: list[str], registry, ner: bool) -> list:
+    """Presidio's recognizers for the requested types (NER only with a model), then ours."""
+    from presidio_analyzer.predefined_recognizers import PhoneRecognizer, SpacyRecognizer
 
     wanted = set(requested)
     recognizers = []
@@ -417,23 +454,4 @@ def _build(settings: PiiSettings) -> Analyzer:
         recognizers.append(keyed_secret_recognizer())
     recognizers += secret_recognizers([e for e in requested if e in SECRET_ENTITIES])
     recognizers += custom_recognizers([CustomPattern(**c) for c in settings.custom_recognizers])
-    registry.recognizers = recognizers
-
-    engine = AnalyzerEngine(
-        registry=registry,
-        nlp_engine=nlp_engine,
-        supported_languages=[LANGUAGE],
-        context_aware_enhancer=LemmaContextAwareEnhancer(context_matching_mode="whole_word"),
-    )
-    active = {e for rec in recognizers for e in rec.supported_entities}
-    info = EngineInfo(
-        ner=ner,
-        model=str(model) if model else "blank:en",
-        entities=tuple(e for e in requested if e in active),
-        ner_missing=() if ner else tuple(e for e in requested if e in NER_ONLY_ENTITIES),
-        detectors=tuple(
-            (rec.name, tuple(e for e in rec.supported_entities if e in wanted))
-            for rec in recognizers
-        ),
-    )
-    return Analyzer(engine, info, settings)
+    return recognizers
