@@ -176,6 +176,39 @@ def _flat_messages(attrs: dict, prefix: str, default_role: str | None) -> list[d
     return out
 
 
+def _system(attrs: dict) -> list[dict]:
+    """``gen_ai.system_instructions`` as zero or one system message: parts as JSON, or plain
+    text (which may itself start with a bracket)."""
+    system = attrs.get("gen_ai.system_instructions")
+    if isinstance(system, str) and system.lstrip().startswith(("[", "{")):
+        try:
+            system = orjson.loads(system)
+        except orjson.JSONDecodeError:
+            pass  # plain text that happens to start with a bracket
+    return [message("system", text_of(system, "gen_ai.system_instructions"))] if system else []
+
+
+def _semconv_call(attrs: dict) -> tuple[list[dict], list[dict], list[dict]]:
+    """``(prompt, replies, tools)`` of a span in the current GenAI convention."""
+    names: dict[str, str] = {}
+    messages = _system(attrs)
+    messages += _part_messages(
+        _json(attrs, "gen_ai.input.messages"), "gen_ai.input.messages", names
+    )
+    output = _json(attrs, "gen_ai.output.messages")
+    replies = _part_messages(output, "gen_ai.output.messages", names) if output else []
+    tools = openai_tools(_json(attrs, "gen_ai.tool.definitions"), "gen_ai.tool.definitions")
+    return messages, replies, tools
+
+
+def _legacy_call(attrs: dict) -> tuple[list[dict], list[dict], list[dict]]:
+    """``(prompt, replies, tools)`` of a span in the older ``gen_ai.prompt.N.*`` attributes."""
+    messages = _flat_messages(attrs, "gen_ai.prompt.", None)
+    replies = _flat_messages(attrs, "gen_ai.completion.", "assistant")
+    functions = _indexed(attrs, "llm.request.functions.") or None
+    return messages, replies, openai_tools(functions, "llm.request.functions")
+
+
 def _span(span: Any, ctx: ParseContext) -> dict | Ignored:
     """One span as a record, or ``Ignored`` when it is not a (successful) LLM call."""
     if not isinstance(span, dict):
@@ -191,25 +224,9 @@ def _span(span: Any, ctx: ParseContext) -> dict | Ignored:
     if isinstance(status, dict) and status.get("code") in (2, "STATUS_CODE_ERROR"):
         return Ignored("failed call")
     if "gen_ai.input.messages" in attrs:
-        names: dict[str, str] = {}
-        system = attrs.get("gen_ai.system_instructions")
-        if isinstance(system, str) and system.lstrip().startswith(("[", "{")):
-            system = _json(attrs, "gen_ai.system_instructions")
-        messages = (
-            [message("system", text_of(system, "gen_ai.system_instructions"))] if system else []
-        )
-        messages += _part_messages(
-            _json(attrs, "gen_ai.input.messages"), "gen_ai.input.messages", names
-        )
-        output = _json(attrs, "gen_ai.output.messages")
-        replies = _part_messages(output, "gen_ai.output.messages", names) if output else []
-        tools = openai_tools(_json(attrs, "gen_ai.tool.definitions"), "gen_ai.tool.definitions")
+        messages, replies, tools = _semconv_call(attrs)
     elif has_prompt:
-        messages = _flat_messages(attrs, "gen_ai.prompt.", None)
-        replies = _flat_messages(attrs, "gen_ai.completion.", "assistant")
-        tools = openai_tools(
-            _indexed(attrs, "llm.request.functions.") or None, "llm.request.functions"
-        )
+        messages, replies, tools = _legacy_call(attrs)
     else:
         raise BadRecord("gen_ai.input.messages", "missing (message content was not captured)")
     if not replies:

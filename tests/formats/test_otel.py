@@ -230,3 +230,10 @@ def test_blob_file_and_uri_parts_are_kept_as_their_modality():
     user = rec["messages"][0]
     assert (user["content"], user["media"]) == ("Compare these", ["image", "video", "file"])
     assert rec["has_media"] and "file-abc" not in str(rec) and "cdn" not in str(rec)
+
+
+def test_plain_system_instructions_starting_with_a_bracket_stay_text():
+    attributes = {**GOOD, "gen_ai.system_instructions": "[internal] You are the parcel desk."}
+    (rec,) = parse(wrap(span(attributes)))
+    assert rec["messages"][0]["role"] == "system"
+    assert rec["messages"][0]["content"] == "[internal] You are the parcel desk."
