@@ -344,6 +344,33 @@ scores say nothing about what a real base model would reach. Use it for tests an
 """
 
 
+def _initial_model(tokenizer, hidden_size: int, layers: int, heads: int, context: int, seed: int):
+    """A randomly initialised Llama of the given shape, its special tokens from ``tokenizer``."""
+    import torch
+    from transformers import GenerationConfig, LlamaConfig, LlamaForCausalLM
+
+    ids = {t: tokenizer.convert_tokens_to_ids(t) for t in SPECIAL_TOKENS}
+    config = LlamaConfig(
+        vocab_size=len(tokenizer),
+        hidden_size=hidden_size,
+        intermediate_size=4 * hidden_size,
+        num_hidden_layers=layers,
+        num_attention_heads=heads,
+        num_key_value_heads=heads,
+        max_position_embeddings=context,
+        tie_word_embeddings=True,
+        bos_token_id=ids[BOS],
+        eos_token_id=[ids[IM_END], ids[EOT]],
+        pad_token_id=ids[PAD],
+    )
+    torch.manual_seed(seed)
+    model = LlamaForCausalLM(config)
+    model.generation_config = GenerationConfig(
+        bos_token_id=ids[BOS], eos_token_id=[ids[IM_END], ids[EOT]], pad_token_id=ids[PAD]
+    )
+    return model
+
+
 def build_tiny_model(
     out_dir: str | Path,
     *,
@@ -373,32 +400,11 @@ def build_tiny_model(
     to pick a tool from the customer's message, so a short full fine-tune learns a new tool set.
     Two layers learn that as fast per step as four and cost ~40% less per token.
     """
-    import torch
-    from transformers import GenerationConfig, LlamaConfig, LlamaForCausalLM
-
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
     tokenizer = build_tokenizer(corpus, vocab_size)
-    ids = {t: tokenizer.convert_tokens_to_ids(t) for t in SPECIAL_TOKENS}
-    config = LlamaConfig(
-        vocab_size=len(tokenizer),
-        hidden_size=hidden_size,
-        intermediate_size=4 * hidden_size,
-        num_hidden_layers=layers,
-        num_attention_heads=heads,
-        num_key_value_heads=heads,
-        max_position_embeddings=context,
-        tie_word_embeddings=True,
-        bos_token_id=ids[BOS],
-        eos_token_id=[ids[IM_END], ids[EOT]],
-        pad_token_id=ids[PAD],
-    )
-    torch.manual_seed(seed)
-    model = LlamaForCausalLM(config)
-    model.generation_config = GenerationConfig(
-        bos_token_id=ids[BOS], eos_token_id=[ids[IM_END], ids[EOT]], pad_token_id=ids[PAD]
-    )
+    model = _initial_model(tokenizer, hidden_size, layers, heads, context, seed)
     heldout = corpus_texts(tokenizer, corpus, split="heldout")
     loss0 = loss1 = lm_loss(model, tokenizer, heldout, seq_len)
     if pretrain_steps > 0:
