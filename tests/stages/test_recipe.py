@@ -11,7 +11,7 @@ from slmconvert.core.config import FinetuneConfig, SelectConfig
 from slmconvert.core.errors import ConfigError
 from slmconvert.stages import recipe, registry
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 GOOD = """\
 description: a small run
