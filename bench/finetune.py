@@ -25,7 +25,7 @@ from pathlib import Path
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from slmconvert.core.config import FinetuneConfig  # noqa: E402
+from slmconvert.core.config import FinetuneConfig, plain  # noqa: E402
 from slmconvert.training import examples as ex  # noqa: E402
 from slmconvert.training import trainer  # noqa: E402
 from slmconvert.training.models import ModelRef, load_tokenizer, tiny_model_path  # noqa: E402
@@ -72,7 +72,8 @@ def qwen3_shaped(tiny: Path, out: Path) -> Path:
 
 
 def ours(ref, encoded, config, method, work) -> dict:
-    result = trainer.train(ref, encoded, config, method, work, work / "saved")
+    settings = plain(trainer.TrainSettings, config)
+    result = trainer.train(ref, encoded, settings, method, work, work / "saved")
     tokens = result.tokens
     return {"tokens_per_s": result.tokens_per_s, "step_s": result.wall_s / max(result.steps, 1),
             "peak_mb": result.peak_memory_mb, "tokens": tokens}  # fmt: skip

@@ -79,11 +79,11 @@ def main() -> None:
     import torch
 
     from slmconvert.catalog import memory
-    from slmconvert.core.config import EvalConfig, FinetuneConfig
+    from slmconvert.core.config import EvalConfig, FinetuneConfig, plain
     from slmconvert.evaluation.engines import transformers_engine
     from slmconvert.training import examples as ex
     from slmconvert.training.models import ModelRef, device, load_adapted, load_tokenizer
-    from slmconvert.training.trainer import train
+    from slmconvert.training.trainer import TrainSettings, train
 
     cuda = torch.cuda.is_available() and not args.cpu
     try:
@@ -103,7 +103,10 @@ def main() -> None:
         method=method, max_steps=args.steps, batch_size=args.batch, max_seq_len=args.seq_len,
         save_steps=max(args.steps, 1), threads=0,
     )  # fmt: skip
-    result = train(ref, encoded, config, method, work / "train", work / "adapter", None, tokenizer)
+    settings = plain(TrainSettings, config)
+    result = train(
+        ref, encoded, settings, method, work / "train", work / "adapter", None, tokenizer
+    )
 
     from transformers import AutoConfig
 

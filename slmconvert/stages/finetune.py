@@ -16,10 +16,11 @@ from __future__ import annotations
 import shutil
 from collections import Counter
 from pathlib import Path
+from typing import NamedTuple
 
 import orjson
 
-from slmconvert.core.config import FinetuneConfig
+from slmconvert.core.config import FinetuneConfig, plain
 from slmconvert.core.errors import ConfigError, InputError
 from slmconvert.core.progress import Progress, StepCounter
 from slmconvert.core.stagedir import StageInput, StageOutput, StageResult, hash_json, open_input
@@ -27,7 +28,7 @@ from slmconvert.training import distributed
 from slmconvert.training import examples as ex
 from slmconvert.training.models import ModelRef, load_tokenizer, resolve
 from slmconvert.training.templates import profile_for
-from slmconvert.training.trainer import pick_method, train
+from slmconvert.training.trainer import TrainResult, TrainSettings, pick_method, train
 
 NOISE = -1
 COLUMNS = ["id", "messages", "tools", "response", "cluster_id", "split"]
@@ -99,9 +100,18 @@ def _finished(path: Path, wanted: str) -> dict | None:
 MEDIA_SKIPPED = "holds media (--media skip: the base model reads text only)"
 
 
-def _encode_all(tokenizer, rows: list[dict], config: FinetuneConfig, profile, ref):
-    """Encoded examples, and how many were truncated, dropped (too long) and skipped (the
-    template cannot hold them, by reason). A template error names the model and the record."""
+class Encoding(NamedTuple):
+    """A cluster's encoded examples, and how many records were truncated, dropped (too long)
+    and skipped (the template cannot hold them, by reason)."""
+
+    examples: list[ex.Encoded]
+    truncated: int
+    dropped: int
+    skipped: Counter
+
+
+def _encode_all(tokenizer, rows: list[dict], config: FinetuneConfig, profile, ref) -> Encoding:
+    """The cluster's rows encoded; a template error names the model and the record."""
     encoded, truncated, dropped, skipped = [], 0, 0, Counter()
     for row in rows:
         if row.get("has_media") and config.media == "skip":
@@ -122,7 +132,7 @@ def _encode_all(tokenizer, rows: list[dict], config: FinetuneConfig, profile, re
             continue
         truncated += e.truncated
         encoded.append(e)
-    return encoded, truncated, dropped, skipped
+    return Encoding(encoded, truncated, dropped, skipped)
 
 
 def _train_all(jobs: list, config: FinetuneConfig, method: str, work: Path, counter, log):
@@ -166,37 +176,81 @@ def _train_one(
     counter: StepCounter,
     log,
 ) -> tuple[dict, Path]:
+    """Train one cluster's adapter, or reuse one finished with the same settings:
+    ``(info, adapter dir)``."""
     cid = item["id"]
     ref = resolve(item["model"], log=log)
     wanted = _cluster_hash(config, ref, method, rows)
-    for done_dir in filter(None, [previous, work / str(cid) / "adapter"]):
+    reused = _reusable(cid, wanted, [previous, work / str(cid) / "adapter"], log)
+    if reused is not None:
+        return reused
+    cluster_work = _cluster_work(work / str(cid), wanted)
+
+    tokenizer = load_tokenizer(ref)
+    profile = profile_for(tokenizer)
+    encoding = _encode_all(tokenizer, rows, config, profile, ref)
+    _log_encoding(cid, encoding, profile, log)
+
+    def report(step: int, total: int, loss: float | None) -> None:
+        counter(f"finetune cluster {cid}", step, total)
+
+    adapter = cluster_work / "adapter"
+    settings = plain(TrainSettings, config)
+    result = train(
+        ref, encoding.examples, settings, method, cluster_work, adapter, report, tokenizer
+    )
+    info = _info(item, ref, profile, method, config, wanted, encoding, result)
+    if distributed.is_main():
+        (adapter / "training.json").write_bytes(orjson.dumps(info, option=orjson.OPT_INDENT_2))
+    return info, adapter
+
+
+def _reusable(cid: int, wanted: str, dirs: list[Path | None], log) -> tuple[dict, Path] | None:
+    """``(info, adapter dir)`` of the first of ``dirs`` holding an adapter trained with the
+    settings hash ``wanted``, else None."""
+    for done_dir in filter(None, dirs):
         info = _finished(done_dir, wanted)
         if info is not None:
             if log:
                 log(f"cluster {cid}: adapter with the same settings exists, reused")
             return {**info, "reused": True}, done_dir
-    cluster_work = work / str(cid)
+    return None
+
+
+def _cluster_work(cluster_work: Path, wanted: str) -> Path:
+    """A cluster's work directory, emptied when it holds checkpoints of other settings."""
     if (cluster_work / "config_hash").exists():
         if (cluster_work / "config_hash").read_text() != wanted:
             shutil.rmtree(cluster_work)  # settings changed: old checkpoints do not apply
     cluster_work.mkdir(parents=True, exist_ok=True)
     (cluster_work / "config_hash").write_text(wanted)
+    return cluster_work
 
-    tokenizer = load_tokenizer(ref)
-    profile = profile_for(tokenizer)
-    encoded, truncated, dropped, skipped = _encode_all(tokenizer, rows, config, profile, ref)
+
+def _log_encoding(cid: int, encoding: Encoding, profile, log) -> None:
+    """Notes on the records truncated, dropped or skipped."""
+    _, truncated, dropped, skipped = encoding
     if log and (truncated or dropped):
         log(f"cluster {cid}: {truncated} examples truncated, {dropped} dropped (--max-seq-len)")
     if log and skipped:
         log(f"cluster {cid}: {sum(skipped.values())} records skipped for the {profile.name} "
             f"template: {'; '.join(f'{n} {why}' for why, n in skipped.items())}")  # fmt: skip
 
-    def report(step: int, total: int, loss: float | None) -> None:
-        counter(f"finetune cluster {cid}", step, total)
 
-    adapter = cluster_work / "adapter"
-    result = train(ref, encoded, config, method, cluster_work, adapter, report, tokenizer)
-    info = {
+def _info(
+    item: dict,
+    ref: ModelRef,
+    profile,
+    method: str,
+    config: FinetuneConfig,
+    wanted: str,
+    encoding: Encoding,
+    result: TrainResult,
+) -> dict:
+    """A trained cluster's entry of finetune.json, also its adapter's training.json."""
+    encoded, truncated, dropped, skipped = encoding
+    cid = item["id"]
+    return {
         "id": cid,
         "label": item.get("label"),
         "model": ref.name,
@@ -225,9 +279,6 @@ def _train_one(
         "resumed_from_step": result.resumed_from_step,
         "processes": result.processes,
     }
-    if distributed.is_main():
-        (adapter / "training.json").write_bytes(orjson.dumps(info, option=orjson.OPT_INDENT_2))
-    return info, adapter
 
 
 def _jobs(todo: list[dict], records: dict, output: Path, skipped: list[dict]) -> list[tuple]:
@@ -287,30 +338,35 @@ def run(
         packages=("torch", "transformers", "peft", "trl", "bitsandbytes", "accelerate"),
     ) as out:
         out.copy_forward(stage, FORWARD)
-        trained = []
         counter = StepCounter(progress)
+        trained = []
         for info, source in _train_all(jobs, config, method, work, counter, log):
             shutil.copytree(source, out.path / "adapters" / str(info["id"]))
             trained.append(info)
         counter.finish()
         doc = {"clusters": trained, "skipped": skipped}
         (out.path / "finetune.json").write_bytes(orjson.dumps(doc, option=orjson.OPT_INDENT_2))
-        out.counts = {
-            "clusters_trained": sum(not t.get("reused") for t in trained),
-            "clusters_reused": sum(bool(t.get("reused")) for t in trained),
-            "clusters_skipped": len(skipped),
-            "examples": sum(t["examples"] for t in trained),
-            "examples_truncated": sum(t["overflow"]["truncated"] for t in trained),
-            "examples_dropped": sum(t["overflow"]["dropped"] for t in trained),
-        }
-        out.metrics = {
-            str(t["id"]): {
-                k: t[k] for k in ("final_loss", "steps", "tokens_per_s", "peak_memory_mb", "wall_s")
-            }
-            for t in trained
-        }
-        if not trained:
-            out.warnings.append("no cluster was trained: " + "; ".join(
-                f"{s['id']}: {s['reason']}" for s in skipped) )  # fmt: skip
+        _tally(out, trained, skipped)
     shutil.rmtree(work, ignore_errors=True)
     return StageResult(out.out, out.manifest)
+
+
+def _tally(out: StageOutput, trained: list[dict], skipped: list[dict]) -> None:
+    """The manifest's counts, per-cluster metrics and warnings."""
+    out.counts = {
+        "clusters_trained": sum(not t.get("reused") for t in trained),
+        "clusters_reused": sum(bool(t.get("reused")) for t in trained),
+        "clusters_skipped": len(skipped),
+        "examples": sum(t["examples"] for t in trained),
+        "examples_truncated": sum(t["overflow"]["truncated"] for t in trained),
+        "examples_dropped": sum(t["overflow"]["dropped"] for t in trained),
+    }
+    out.metrics = {
+        str(t["id"]): {
+            k: t[k] for k in ("final_loss", "steps", "tokens_per_s", "peak_memory_mb", "wall_s")
+        }
+        for t in trained
+    }
+    if not trained:
+        out.warnings.append("no cluster was trained: " + "; ".join(
+            f"{s['id']}: {s['reason']}" for s in skipped) )  # fmt: skip

@@ -14,11 +14,29 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from slmconvert.core.config import FinetuneConfig
 from slmconvert.core.errors import ConfigError, StageError
 from slmconvert.training import distributed
 from slmconvert.training.examples import Encoded
 from slmconvert.training.models import ModelRef, device, load_model, load_tokenizer
+
+
+@dataclass(frozen=True)
+class TrainSettings:
+    """The hyperparameters training reads; the finetune stage fills it from its settings of the
+    same names."""
+
+    lora_r: int  # LoRA rank
+    lora_alpha: int  # LoRA alpha (scale = alpha / r)
+    lora_dropout: float
+    target_modules: list[str] | str  # the modules LoRA adapts (peft's target_modules)
+    epochs: float  # passes over the examples
+    max_steps: int  # stop after this many steps (0 = use epochs)
+    batch_size: int  # examples per optimiser step
+    learning_rate: float
+    max_seq_len: int  # tokens per example at most
+    save_steps: int  # checkpoint every this many steps
+    threads: int  # CPU threads for torch (0 = all cores)
+    seed: int
 
 
 @dataclass
@@ -59,7 +77,7 @@ def pick_method(requested: str) -> str:
     return requested
 
 
-def _wrap(model, method: str, config: FinetuneConfig):
+def _wrap(model, method: str, config: TrainSettings):
     from peft import LoraConfig, get_peft_model, prepare_model_for_kbit_training
 
     if method == "full":
@@ -116,7 +134,7 @@ def _callback(result: TrainResult, progress):
 def train(
     ref: ModelRef,
     examples: list[Encoded],
-    config: FinetuneConfig,
+    config: TrainSettings,
     method: str,
     work: Path,
     out_dir: Path,
@@ -128,27 +146,43 @@ def train(
     ``progress(step, total, loss)`` is called as training goes; ``tokenizer`` is the one the
     examples were encoded with (loaded from ``ref`` when not given).
     """
-    import torch
-    from datasets import Dataset
-    from trl import SFTConfig, SFTTrainer
-
     if not examples:
         raise StageError(f"model {ref.name}: no training examples left")
     cuda = method == "qlora" or cuda_available()
+    model, tokenizer = _load(ref, config, method, cuda, tokenizer)
+    args = _arguments(config, method, cuda, len(examples), work)
+    result = TrainResult(method=method, steps=0, epochs=0.0)
+    resume = last_checkpoint(work)
+    trainer = _trainer(model, tokenizer, examples, args, _callback(result, progress))
+    _fit(trainer, result, resume, cuda)
+    if distributed.is_main():  # data parallel: every process holds the same weights
+        _save(trainer, tokenizer, work, out_dir)
+    return result
+
+
+def _load(ref: ModelRef, config: TrainSettings, method: str, cuda: bool, tokenizer):
+    """``(model, tokenizer)``: torch seeded and threaded, the model loaded (4-bit for QLoRA)
+    and wrapped for ``method``."""
+    import torch
+
     torch.set_num_threads(config.threads or os.cpu_count() or 1)
     torch.manual_seed(config.seed)
     tokenizer = tokenizer or load_tokenizer(ref)
     model = load_model(ref, quantize_4bit=method == "qlora", on="cuda" if cuda else "cpu")
-    model = _wrap(model, method, config)
-    data = Dataset.from_dict(
-        {"input_ids": [e.input_ids for e in examples], "labels": [e.labels for e in examples]}
-    )
-    args = SFTConfig(
+    return _wrap(model, method, config), tokenizer
+
+
+def _arguments(config: TrainSettings, method: str, cuda: bool, examples: int, work: Path):
+    """trl's ``SFTConfig`` for ``examples`` examples, checkpoints under ``work/checkpoints``."""
+    import torch
+    from trl import SFTConfig
+
+    return SFTConfig(
         output_dir=str(work / "checkpoints"),
         # on CPU one example per forward pass beats a padded batch (~1.6x measured: padding
         # turns off the causal fast path of SDPA attention); the optimiser step is the same
-        per_device_train_batch_size=min(config.batch_size, len(examples)) if cuda else 1,
-        gradient_accumulation_steps=1 if cuda else min(config.batch_size, len(examples)),
+        per_device_train_batch_size=min(config.batch_size, examples) if cuda else 1,
+        gradient_accumulation_steps=1 if cuda else min(config.batch_size, examples),
         num_train_epochs=config.epochs,
         max_steps=config.max_steps or -1,
         learning_rate=config.learning_rate,
@@ -173,18 +207,32 @@ def train(
         include_num_input_tokens_seen="non_padding",
         dataloader_num_workers=0,
     )
-    result = TrainResult(method=method, steps=0, epochs=0.0)
-    resume = last_checkpoint(work)
+
+
+def _trainer(model, tokenizer, examples: list[Encoded], args, callback):
+    """trl's ``SFTTrainer`` on the tokenised examples, reporting through ``callback`` only."""
+    from datasets import Dataset
+    from transformers.trainer_callback import PrinterCallback
+    from trl import SFTTrainer
+
+    data = Dataset.from_dict(
+        {"input_ids": [e.input_ids for e in examples], "labels": [e.labels for e in examples]}
+    )
     trainer = SFTTrainer(
         model=model,
         args=args,
         train_dataset=data,
         processing_class=tokenizer,
-        callbacks=[_callback(result, progress)],
+        callbacks=[callback],
     )
-    from transformers.trainer_callback import PrinterCallback
-
     trainer.remove_callback(PrinterCallback)  # it prints every log dict; progress is ours
+    return trainer
+
+
+def _fit(trainer, result: TrainResult, resume: Path | None, cuda: bool) -> None:
+    """Train (from ``resume`` when given) and fill ``result`` with what it took."""
+    import torch
+
     if cuda:
         torch.cuda.reset_peak_memory_stats()
     started = time.perf_counter()
@@ -200,9 +248,11 @@ def train(
     result.tokens_per_s = round(seen / result.wall_s, 1) if result.wall_s else 0.0
     result.peak_memory_mb = round(_peak_mb(cuda), 1)
     result.processes = int(trainer.args.world_size)
-    if distributed.is_main():  # data parallel: every process holds the same weights
-        out_dir.mkdir(parents=True, exist_ok=True)
-        trainer.model.save_pretrained(out_dir)
-        tokenizer.save_pretrained(out_dir)
-        shutil.rmtree(work / "checkpoints", ignore_errors=True)
-    return result
+
+
+def _save(trainer, tokenizer, work: Path, out_dir: Path) -> None:
+    """The trained adapter (or model) and tokenizer to ``out_dir``; the checkpoints go."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    trainer.model.save_pretrained(out_dir)
+    tokenizer.save_pretrained(out_dir)
+    shutil.rmtree(work / "checkpoints", ignore_errors=True)
