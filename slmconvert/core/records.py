@@ -302,7 +302,7 @@ def record_id(messages: list[dict], tools: list[dict], response: dict) -> str:
         (b"[", orjson.dumps(messages, option=sort), b",", tools_json, b",")
         + (orjson.dumps(response, option=sort), b"]")
     )
-    # XXH3: ids identify and deduplicate, they protect nothing; blake2b cost ~6x as much here
+    # XXH3: ids identify and deduplicate, they protect nothing (bench/results/tuning.md)
     return xxhash.xxh3_128_hexdigest(payload)
 
 

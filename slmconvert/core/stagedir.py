@@ -191,10 +191,8 @@ class RecordWriter:
 
     def write_table(self, table: pa.Table) -> None:
         """Append a pyarrow Table in the canonical schema."""
-        # each ParquetWriter.write_table call makes its own row group: collect's ~500-row chunks
-        # written one by one cost 6.0 us per record against 4.5 in 1k-row groups (3.8 in 2k,
-        # 3.4 in 8k) and 25% more bytes; but buffered rows are memory, and each doubling of the
-        # group took ~8-12 MB more on collect's 1 GB benchmark, which has a 300 MB target
+        # each ParquetWriter.write_table call makes its own row group, and small groups cost
+        # time and bytes; buffered rows cost memory (bench/results/tuning.md)
         self._buffer.append(table)
         self._buffered += table.num_rows
         if self._buffered >= self.row_group_rows:

@@ -269,11 +269,9 @@ class ChunkParser:
         self.side = side
         self.workers = workers
         # a worker's queue must outlast the stalls of this process (parsing its own chunk, a
-        # write, the GIL handing chunks to the pool's threads): 200k calls on 2 cores took
-        # 5.1-5.5 s with 4 queued per worker against 5.8-6.4 s with 2
+        # write, the GIL handing chunks to the pool's threads); bench/results/tuning.md
         self.window = max(1, workers * depth)
-        # measured with one worker on 2 cores: 0.4 ran 10% faster than an even split (0.5),
-        # 0.3 and below were slower again
+        # this process also reads and writes, so it parses less than a worker (tuning.md)
         self.own_share = 0.8 / (workers + 1)
         self.spool: str | None = None  # the spool directory while open with workers
         self._pool: ProcessPoolExecutor | None = None

@@ -205,8 +205,7 @@ def iter_blocks(log: LogFile, size: int = 3 << 19) -> Iterator[tuple[int, bytes]
 
     Blocks let worker processes split and decode lines themselves, so the reading process does
     no per-line work. The size trades per-block costs against the memory each block in flight
-    holds once decoded (measured: 2 MiB ran ~3% faster, 1 MiB ~6% slower; 2 MiB took two
-    processes on a 1 GB log 30 MB past 300 MB RSS). Errors are as in `iter_objects`.
+    holds once decoded (bench/results/tuning.md). Errors are as in `iter_objects`.
     """
     number = 1
     with _reading(log) as stream:

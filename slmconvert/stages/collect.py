@@ -372,7 +372,7 @@ def _arrow_memory() -> Iterator[None]:
 
     Every chunk allocates and frees the same few megabytes of Arrow buffers. Arrow's default
     (mimalloc) either keeps freed pages per thread, so memory creeps up chunk after chunk, or,
-    released after each chunk, faults them in again: measured ~10% of collect's CPU time.
+    released after each chunk, faults them in again (bench/results/tuning.md).
     """
     try:
         pool = pa.jemalloc_memory_pool()
@@ -396,8 +396,7 @@ def _workers(setting: int, total_bytes: int | None) -> int:
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     if total_bytes is None or total_bytes < PARALLEL_BYTES or (cores or 1) < 2:
         return 0
-    # measured on 2 cores, 200k calls: one worker 10.1 s -> 7.4 s, the two processes under
-    # 300 MB RSS on a 1 GB log; a second worker gained ~5% more but took them to ~410 MB
+    # more workers gain little and cost memory (bench/results/tuning.md)
     return min(cores, 4) - 1
 
 
