@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import resource
 import shutil
 import tempfile
 import time
@@ -37,7 +36,10 @@ TRANSFORMER = "all-MiniLM-L6-v2"
 
 
 def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    """This process's own peak (VmHWM): ru_maxrss would carry the parent's peak across spawn."""
+    from slmconvert.testing.peak import peak_rss_bytes
+
+    return peak_rss_bytes() / 2**20
 
 
 def build(work: Path, calls: int) -> tuple[Path, list[dict], dict]:
