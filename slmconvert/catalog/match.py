@@ -12,8 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from slmconvert.catalog import Catalog, ModelSpec, Serving, memory
-
-NOISE = -1
+from slmconvert.core.records import NOISE
 
 
 @dataclass(frozen=True)

@@ -7,38 +7,18 @@ document, and a term scores by its frequency in the cluster times its rarity acr
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 from pathlib import Path
 
 import numpy as np
 
 from slmconvert.clustering.spill import TextColumn, take
-from slmconvert.core.records import NOISE
-
-
-def estimated_tokens(text: str | None) -> int:
-    """A rough token count (4 characters a token) for records whose log has no usage."""
-    return math.ceil(len(text or "") / 4)
-
-
-def prompt_text(record: dict) -> str:
-    return "\n".join(m.get("content") or "" for m in record["messages"])
-
-
-def answer_text(record: dict) -> str:
-    response = record["response"]
-    calls = " ".join(c["name"] + c["arguments"] for c in response.get("tool_calls") or [])
-    return (response.get("content") or "") + calls
+from slmconvert.core.records import NOISE, call_tokens
 
 
 def tokens(record: dict) -> tuple[int, int, bool]:
-    """(input tokens, output tokens, estimated?) of a record."""
-    usage = record.get("usage") or {}
-    inp, out = usage.get("input_tokens"), usage.get("output_tokens")
-    if inp is not None and out is not None:
-        return inp, out, False
-    return estimated_tokens(prompt_text(record)), estimated_tokens(answer_text(record)), True
+    """(input tokens, output tokens, estimated?) of a record (`records.call_tokens`)."""
+    return call_tokens(record)
 
 
 def keywords(docs: dict[int, str], top: int = 6) -> dict[int, list[str]]:

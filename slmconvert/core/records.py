@@ -17,6 +17,7 @@ Later stages fill ``cluster_id`` and ``split``; until then they are null.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -370,6 +371,39 @@ def new_record(
 def to_table(records: list[dict]) -> pa.Table:
     """Records as a pyarrow Table in the canonical schema."""
     return pa.Table.from_pylist(records, schema=SCHEMA)
+
+
+CHARS_PER_TOKEN = 4
+"""The estimate used when a log has no usage: a token per four characters."""
+
+
+def _chars(msg: Mapping[str, Any] | None) -> int:
+    if not msg:
+        return 0
+    calls = msg.get("tool_calls") or []
+    return len(msg.get("content") or "") + sum(
+        len(c.get("name") or "") + len(c.get("arguments") or "") for c in calls
+    )
+
+
+def call_tokens(record: Mapping[str, Any]) -> tuple[int, int, bool]:
+    """``(input, output, estimated)`` tokens of a call: its logged usage, else an estimate of
+    ceil(characters / 4) over the prompt's messages and tools, and over the answer."""
+    usage = record.get("usage") or {}
+    prompt, answer = usage.get("input_tokens"), usage.get("output_tokens")
+    estimated = prompt is None or answer is None
+    if prompt is None:
+        tool_chars = sum(
+            len(t.get("name") or "")
+            + len(t.get("description") or "")
+            + len(t.get("parameters") or "")
+            for t in record.get("tools") or []
+        )
+        chars = sum(_chars(m) for m in record.get("messages") or []) + tool_chars
+        prompt = math.ceil(chars / CHARS_PER_TOKEN)
+    if answer is None:
+        answer = math.ceil(_chars(record.get("response")) / CHARS_PER_TOKEN)
+    return prompt, answer, estimated
 
 
 def answer_kind(response: Mapping[str, Any]) -> str:

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-NOISE = -1
+from slmconvert.core.records import NOISE
+
 TEXT_METRIC = "text_similarity_match"
 PROMOTE, HOLD, STAY = "promote", "hold", "stay_on_llm"
 

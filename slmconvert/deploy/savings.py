@@ -10,15 +10,13 @@ times 30 days); a span under a day, or no timestamps, leaves them out with a not
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from slmconvert.core.records import NOISE
+from slmconvert.core.records import NOISE, call_tokens  # call_tokens: re-exported
 
-CHARS_PER_TOKEN = 4  # the estimate `select` uses when a record has no usage
 MONTH_DAYS = 30
 MIN_SPAN_DAYS = 1.0
 USD_DIGITS = 6
@@ -88,34 +86,6 @@ class Traffic:
                 setattr(total, name, getattr(total, name) + getattr(usage, name))
             total.llm_cost += usage.llm_cost
         return total
-
-
-def _chars(msg: dict | None) -> int:
-    if not msg:
-        return 0
-    calls = msg.get("tool_calls") or []
-    return len(msg.get("content") or "") + sum(
-        len(c.get("name") or "") + len(c.get("arguments") or "") for c in calls
-    )
-
-
-def call_tokens(rec: dict) -> tuple[int, int, bool]:
-    """``(input, output, estimated)`` tokens of one record: usage, else ceil(characters / 4)."""
-    usage = rec.get("usage") or {}
-    prompt, answer = usage.get("input_tokens"), usage.get("output_tokens")
-    estimated = prompt is None or answer is None
-    if prompt is None:
-        tool_chars = sum(
-            len(t.get("name") or "")
-            + len(t.get("description") or "")
-            + len(t.get("parameters") or "")
-            for t in rec.get("tools") or []
-        )
-        chars = sum(_chars(m) for m in rec.get("messages") or []) + tool_chars
-        prompt = math.ceil(chars / CHARS_PER_TOKEN)
-    if answer is None:
-        answer = math.ceil(_chars(rec.get("response")) / CHARS_PER_TOKEN)
-    return prompt, answer, estimated
 
 
 def tally(batches: Iterable[list[dict]], prices: Prices = Prices()) -> Traffic:

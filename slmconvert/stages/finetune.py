@@ -23,6 +23,7 @@ import orjson
 from slmconvert.core.config import FinetuneConfig, plain
 from slmconvert.core.errors import ConfigError, InputError
 from slmconvert.core.progress import Progress, StepCounter
+from slmconvert.core.records import NOISE
 from slmconvert.core.stagedir import StageInput, StageOutput, StageResult, hash_json, open_input
 from slmconvert.training import distributed
 from slmconvert.training import examples as ex
@@ -30,7 +31,6 @@ from slmconvert.training.models import ModelRef, load_tokenizer, resolve
 from slmconvert.training.templates import profile_for
 from slmconvert.training.trainer import TrainResult, TrainSettings, pick_method, train
 
-NOISE = -1
 COLUMNS = ["id", "messages", "tools", "response", "cluster_id", "split"]
 FORWARD = ("clusters.json", "selection.json", "centroids.npy", "router")
 UNHASHED = {

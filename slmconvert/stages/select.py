@@ -28,10 +28,9 @@ from slmconvert import catalog as catalogs
 from slmconvert.catalog.match import NOISE, Criteria, allow_list, assumptions, decide
 from slmconvert.core.config import SelectConfig, plain
 from slmconvert.core.errors import InputError
-from slmconvert.core.records import SCHEMA, answer_kind
+from slmconvert.core.records import SCHEMA, answer_kind, call_tokens
 from slmconvert.core.stagedir import StageInput, StageOutput, StageResult, open_input
 
-CHARS_PER_TOKEN = 4
 LANGUAGE_SHARE = 0.1  # a language seen in at least this share of prompts is required
 LANGUAGE_SAMPLE = 2000  # prompts per cluster whose language is guessed (the first ones read)
 COLUMNS = ["messages", "tools", "response", "usage", "cluster_id", "split"]
@@ -79,15 +78,6 @@ def detect_language(text: str) -> str:
     return lang if best >= 2 and best > second else "und"
 
 
-def _chars(msg: dict | None) -> int:
-    if not msg:
-        return 0
-    calls = msg.get("tool_calls") or []
-    return len(msg.get("content") or "") + sum(
-        len(c["name"] or "") + len(c["arguments"] or "") for c in calls
-    )
-
-
 def _percentile(values: list[int], q: float) -> int:
     """Nearest-rank percentile (0 for an empty list)."""
     if not values:
@@ -117,19 +107,8 @@ class ClusterStats:
     def add(self, rec: dict) -> None:
         """Measure one record (tokens from usage, else ceil(chars / 4))."""
         messages, tools, response = rec["messages"] or [], rec["tools"] or [], rec["response"]
-        usage = rec["usage"] or {}
-        prompt, answer = usage.get("input_tokens"), usage.get("output_tokens")
-        if prompt is None or answer is None:
-            self.estimated += 1
-            tool_chars = sum(
-                len(t["name"]) + len(t["description"] or "") + len(t["parameters"] or "")
-                for t in tools
-            )
-            if prompt is None:
-                prompt_chars = sum(_chars(m) for m in messages) + tool_chars
-                prompt = math.ceil(prompt_chars / CHARS_PER_TOKEN)
-            if answer is None:
-                answer = math.ceil(_chars(response) / CHARS_PER_TOKEN)
+        prompt, answer, estimated = call_tokens(rec)
+        self.estimated += estimated
         calls = (response or {}).get("tool_calls") or []
         self.records += 1
         self.train += rec["split"] != "eval"
