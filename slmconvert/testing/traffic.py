@@ -96,15 +96,7 @@ def generate(
     """
     logs_dir = Path(logs_dir)
     truth_path = Path(truth_path) if truth_path is not None else logs_dir.parent / "truth.jsonl"
-    chosen = tuple(FORMATS if formats is None else dict.fromkeys(formats))
-    if not chosen or set(chosen) - set(FORMATS):
-        raise ValueError(f"formats must be some of: {', '.join(FORMATS)}")
-    logs_dir.mkdir(parents=True, exist_ok=True)
-    truth_path.parent.mkdir(parents=True, exist_ok=True)
-    for fmt in FORMATS:  # an earlier run's files would have no truth lines
-        for compressed in (True, False):
-            (logs_dir / file_name(fmt, compressed)).unlink(missing_ok=True)
-
+    chosen = _prepare(logs_dir, truth_path, formats)
     task_weights = [TASK_SHARE[t] / MEAN_CALLS[t] for t in TASKS]
     routes = {}
     for task in TASKS:
@@ -140,6 +132,26 @@ def generate(
     finally:
         for writer in writers.values():
             writer.close()
+    counts["files"] = _write_truth(truth_path, truth, compress)
+    return counts
+
+
+def _prepare(logs_dir: Path, truth_path: Path, formats: Iterable[str] | None) -> tuple[str, ...]:
+    """The formats to write (checked), with the directories made and old log files removed."""
+    chosen = tuple(FORMATS if formats is None else dict.fromkeys(formats))
+    if not chosen or set(chosen) - set(FORMATS):
+        raise ValueError(f"formats must be some of: {', '.join(FORMATS)}")
+    logs_dir.mkdir(parents=True, exist_ok=True)
+    truth_path.parent.mkdir(parents=True, exist_ok=True)
+    for fmt in FORMATS:  # an earlier run's files would have no truth lines
+        for compressed in (True, False):
+            (logs_dir / file_name(fmt, compressed)).unlink(missing_ok=True)
+    return chosen
+
+
+def _write_truth(truth_path: Path, truth: dict[str, list[tuple]], compress: bool) -> dict:
+    """The truth file, format by format; returns the lines written per log file."""
+    files = {}
     with open(truth_path, "wb") as fh:
         for fmt in FORMATS:
             for name, line, task, n in truth.get(fmt, ()):
@@ -147,5 +159,5 @@ def generate(
                     orjson.dumps({"file": name, "line": line, "task": task, "calls": n}) + b"\n"
                 )
             if fmt in truth:
-                counts["files"][file_name(fmt, compress)] = len(truth[fmt])
-    return counts
+                files[file_name(fmt, compress)] = len(truth[fmt])
+    return files
