@@ -87,71 +87,57 @@ def plan_fleet(
     domains = list(W.DOMAINS)
     rng.shuffle(domains)
     sizes = _sizes(nodes, calls, min_calls, max_calls, rng)
-    out = []
+    out: list[Node] = []
     for i in range(nodes):
-        domain, org, objects, people = domains[i % len(domains)]
-        role_index = 0 if i % 3 else rng.randrange(len(W.ROLES))
-        n_tools, rag = rng.randint(2, 6), 0
-        if i == 0:  # the tool-RAG node: 30 tools, a subset per call
-            objects = objects + tuple(f"{o} archive" for o in objects)
-            n_tools, rag = 30, 5
-        tools = _tools(domain, objects, min(n_tools, 6 * len(objects)), rng)
-        if i == 2:  # shares node 1's domain and tools, with a clearly different role
-            domain, org, objects, people = out[1].domain, out[1].org, out[1].objects, out[1].people
-            tools, role_index = out[1].tools, 1
-        if i == 1:
-            role_index = 0
-        a, b = rng.sample(objects, 2)
-        role = W.ROLES[role_index].format(a=a, b=b)
-        fmt = dict(domain=domain, org=org, people=people, role=role)
-        prompts = tuple(p.format(**fmt) for p in rng.sample(W.PROMPTS, rng.randint(2, 4)))
-        answer = {0: "tool", 4: "tool", 3: "json"}.get(role_index, "text")
-        if role_index in W.ROLE_INPUTS:  # a document to work on, one kind per node
-            subtasks = (W.ROLE_INPUTS[role_index],)
-        elif sizes[i] < 150:
-            subtasks = ("question",)
-        else:  # a big node also takes documents of one or two other kinds
-            extra = rng.sample(sorted(W.ROLE_INPUTS.values()), rng.randint(1, 2))
-            subtasks = ("question", *extra)
-        workload = SHARED_WORKLOAD if i % 4 == 1 else (None if i % 7 == 3 else f"node-{i:02d}")
-        out.append(
-            Node(
-                f"n{i:02d}",
-                domain,
-                org,
-                objects,
-                people,
-                role,
-                tools,
-                prompts,
-                workload,
-                subtasks,
-                answer,
-                sizes[i],
-                rag,
-            )  # fmt: skip
-        )
+        out.append(_regular_node(i, domains[i % len(domains)], sizes[i], out, rng))
     for j in range(5):  # one-off nodes: a call or a few, of domains no regular node has
-        domain, org, objects, people = domains[(nodes + j) % len(domains)]
-        role = W.ROLES[5].format(a=objects[0], b=objects[1])
-        fmt = dict(domain=domain, org=org, people=people, role=role)
-        out.append(
-            Node(
-                f"t{j}",
-                domain,
-                org,
-                objects,
-                people,
-                role,
-                _tools(domain, objects, 2, rng),
-                (W.PROMPTS[j % 4].format(**fmt),),
-                None,
-                ("question",),
-                "text",
-                rng.randint(1, 5),
-            )  # fmt: skip
-        )
+        out.append(_one_off_node(j, domains[(nodes + j) % len(domains)], rng))
     return out
+
+
+def _regular_node(i: int, kind: tuple, size: int, before: list[Node], rng) -> Node:
+    """Regular node ``i`` of a domain ``kind``; nodes 0-2 have roles the tests rely on."""
+    domain, org, objects, people = kind
+    role_index = 0 if i % 3 else rng.randrange(len(W.ROLES))
+    n_tools, rag = rng.randint(2, 6), 0
+    if i == 0:  # the tool-RAG node: 30 tools, a subset per call
+        objects = objects + tuple(f"{o} archive" for o in objects)
+        n_tools, rag = 30, 5
+    tools = _tools(domain, objects, min(n_tools, 6 * len(objects)), rng)
+    if i == 2:  # shares node 1's domain and tools, with a clearly different role
+        first = before[1]
+        domain, org, objects, people = first.domain, first.org, first.objects, first.people
+        tools, role_index = first.tools, 1
+    if i == 1:
+        role_index = 0
+    a, b = rng.sample(objects, 2)
+    role = W.ROLES[role_index].format(a=a, b=b)
+    fmt = dict(domain=domain, org=org, people=people, role=role)
+    prompts = tuple(p.format(**fmt) for p in rng.sample(W.PROMPTS, rng.randint(2, 4)))
+    answer = {0: "tool", 4: "tool", 3: "json"}.get(role_index, "text")
+    if role_index in W.ROLE_INPUTS:  # a document to work on, one kind per node
+        subtasks = (W.ROLE_INPUTS[role_index],)
+    elif size < 150:
+        subtasks = ("question",)
+    else:  # a big node also takes documents of one or two other kinds
+        extra = rng.sample(sorted(W.ROLE_INPUTS.values()), rng.randint(1, 2))
+        subtasks = ("question", *extra)
+    workload = SHARED_WORKLOAD if i % 4 == 1 else (None if i % 7 == 3 else f"node-{i:02d}")
+    return Node(
+        f"n{i:02d}", domain, org, objects, people, role, tools, prompts, workload, subtasks,
+        answer, size, rag,
+    )  # fmt: skip
+
+
+def _one_off_node(j: int, kind: tuple, rng) -> Node:
+    """One-off node ``j``: a call or a few, with two tools and one prompt."""
+    domain, org, objects, people = kind
+    role = W.ROLES[5].format(a=objects[0], b=objects[1])
+    fmt = dict(domain=domain, org=org, people=people, role=role)
+    return Node(
+        f"t{j}", domain, org, objects, people, role, _tools(domain, objects, 2, rng),
+        (W.PROMPTS[j % 4].format(**fmt),), None, ("question",), "text", rng.randint(1, 5),
+    )  # fmt: skip
 
 
 def _person(rng: random.Random) -> tuple[str, str]:
