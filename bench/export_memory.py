@@ -83,7 +83,7 @@ def main() -> None:
                 items, peak, seconds = measure(NAIVE, str(path))
                 rows.append(("naive json.load", size_mb, items, peak, seconds))
             path.unlink()
-    print("| way | export MB | runs | peak RSS MB | seconds |\n|---|---:|---:|---:|---:|")
+    print("| way | export MB | items | peak RSS MB | seconds |\n|---|---:|---:|---:|---:|")
     for way, size, items, peak, seconds in rows:
         print(f"| {way} | {size:,.0f} | {items:,} | {peak:,.0f} | {seconds:.1f} |")
     naive = next(r for r in rows if r[0].startswith("naive"))
