@@ -98,6 +98,34 @@ class StageInput:
             for batch in pq.ParquetFile(path).iter_batches(batch_size=batch_size):
                 yield batch.to_pylist()
 
+    def split_rows(
+        self,
+        split: str,
+        clusters: set[int] | None = None,
+        limit: int = 0,
+        columns: list[str] | None = None,
+    ) -> dict[int, list[dict]]:
+        """Per cluster, its records of one ``split`` (``train``/``eval``) in stored order: only
+        ``clusters`` when given, at most ``limit`` each when set. Read a batch at a time and
+        filtered in Arrow, so only the rows kept become Python objects."""
+        import pyarrow.compute as pc
+
+        out: dict[int, list[dict]] = {}
+        wanted = None if clusters is None else pa.array(sorted(clusters), pa.int32())
+        for path in self.data_files():
+            shard = pq.ParquetFile(path)
+            present = set(shard.schema_arrow.names)  # a schema-1 shard lacks has_media
+            read = None if columns is None else [c for c in columns if c in present]
+            for batch in shard.iter_batches(batch_size=20_000, columns=read):
+                mask = pc.and_(pc.equal(batch["split"], split), pc.is_valid(batch["cluster_id"]))
+                if wanted is not None:
+                    mask = pc.and_(mask, pc.is_in(batch["cluster_id"], value_set=wanted))
+                for row in batch.filter(mask).to_pylist():
+                    rows = out.setdefault(row["cluster_id"], [])
+                    if not limit or len(rows) < limit:
+                        rows.append(row)
+        return out
+
     def as_input_entry(self) -> dict:
         return {"path": str(self.path), "stage": self.stage, "manifest_hash": self.manifest_hash}
 

@@ -18,7 +18,7 @@ from slmconvert import evaluation as ev
 from slmconvert.core.config import EvalConfig
 from slmconvert.core.errors import InputError
 from slmconvert.core.progress import Progress, StepCounter
-from slmconvert.core.stagedir import StageInput, StageOutput, StageResult, open_input
+from slmconvert.core.stagedir import StageOutput, StageResult, open_input
 from slmconvert.evaluation.engines import transformers_engine, vllm_engine
 from slmconvert.evaluation.similarity import SIMILARITY_MODEL, Similarity
 from slmconvert.training import examples as ex
@@ -38,14 +38,6 @@ def _texts(answers: list[ev.Answer]) -> list[str]:
         for call in a.calls:
             out.extend(v for v in call.arguments.values() if isinstance(v, str))
     return out
-
-
-def _held_out(stage: StageInput) -> dict[int, list[dict]]:
-    by_cluster: dict[int, list[dict]] = {}
-    for row in stage.read_table(COLUMNS).to_pylist():
-        if row["split"] == "eval" and row["cluster_id"] is not None:
-            by_cluster.setdefault(row["cluster_id"], []).append(row)
-    return by_cluster
 
 
 def _engines(entry: dict, ref_model: ModelRef, adapter: Path, tokenizer, config):
@@ -203,7 +195,8 @@ def run(
     config = config or EvalConfig()
     stage = open_input(input_dir, expect=("finetune",))
     trained = _chosen(stage, config)
-    held_out = _held_out(stage)
+    chosen = {t["id"] for t in trained}
+    held_out = stage.split_rows("eval", chosen, config.max_eval, COLUMNS)
     if config.threads:
         torch.set_num_threads(config.threads)
     similarity = Similarity(SIMILARITY_MODEL)
@@ -216,7 +209,7 @@ def run(
         counter = StepCounter(progress)
         results, skipped = [], []
         for entry in trained:
-            rows = held_out.get(entry["id"], [])[: config.max_eval or None]
+            rows = held_out.get(entry["id"], [])
             if not rows:
                 skipped.append({"id": entry["id"], "reason": "no held-out calls"})
                 continue

@@ -24,14 +24,14 @@ from slmconvert.core.config import FinetuneConfig, plain
 from slmconvert.core.errors import ConfigError, InputError
 from slmconvert.core.progress import Progress, StepCounter
 from slmconvert.core.records import NOISE
-from slmconvert.core.stagedir import StageInput, StageOutput, StageResult, hash_json, open_input
+from slmconvert.core.stagedir import StageOutput, StageResult, hash_json, open_input
 from slmconvert.training import distributed
 from slmconvert.training import examples as ex
 from slmconvert.training.models import ModelRef, load_tokenizer, resolve
 from slmconvert.training.templates import profile_for
 from slmconvert.training.trainer import TrainResult, TrainSettings, pick_method, train
 
-COLUMNS = ["id", "messages", "tools", "response", "cluster_id", "split"]
+COLUMNS = ["id", "messages", "tools", "response", "cluster_id", "split", "has_media"]
 FORWARD = ("clusters.json", "selection.json", "centroids.npy", "router")
 UNHASHED = {
     "clusters",
@@ -70,17 +70,6 @@ def plan(selection: dict, config: FinetuneConfig) -> tuple[list[dict], list[dict
         else:
             todo.append({"id": cid, "label": entry.get("label"), "model": candidates[0]["model"]})
     return todo, skipped
-
-
-def _train_records(stage: StageInput, config: FinetuneConfig) -> dict[int, list[dict]]:
-    by_cluster: dict[int, list[dict]] = {}
-    table = stage.read_table(COLUMNS)
-    for row in table.to_pylist():
-        if row["split"] == "train" and row["cluster_id"] is not None:
-            by_cluster.setdefault(row["cluster_id"], []).append(row)
-    if config.max_train:
-        by_cluster = {c: rows[: config.max_train] for c, rows in by_cluster.items()}
-    return by_cluster
 
 
 def _cluster_hash(config: FinetuneConfig, ref: ModelRef, method: str, rows: list[dict]) -> str:
@@ -316,7 +305,7 @@ def run(
     )
     method = pick_method(config.method)
     todo, skipped = plan(stage.read_json("selection.json", "rerun `slmconvert select`"), config)
-    records = _train_records(stage, config)
+    records = stage.split_rows("train", {item["id"] for item in todo}, config.max_train, COLUMNS)
     output = Path(output)
     work = output.parent / f".{output.name}.work"
     jobs = _jobs(todo, records, output, skipped)

@@ -233,3 +233,32 @@ def test_two_processes_under_torchrun_train_one_adapter_and_one_writes_the_stage
     assert (out / info["path"] / "adapter_model.safetensors").exists()
     assert run.stdout.count("clusters trained") <= 1  # the summary comes from the main process
     assert not (tmp_path / ".ddp.work").exists()
+
+
+def test_a_cluster_s_media_calls_are_skipped_and_counted_by_the_stage(
+    example_stages, small_tiny_model, tmp_path
+):
+    """--media skip in the stage itself: a call holding an image never reaches the trainer."""
+    import shutil
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from slmconvert.core.records import SCHEMA
+
+    routing, _ = cluster_ids(example_stages["select"])
+    select = tmp_path / "select"
+    shutil.copytree(example_stages["select"], select)
+    shard = sorted((select / "data").glob("*.parquet"))[0]
+    rows = pq.read_table(shard).to_pylist()
+    train = [r for r in rows if r["cluster_id"] == routing and r["split"] == "train"][:3]
+    for row in train:
+        row["messages"][-1]["media"] = ["image"]
+        row["has_media"] = True
+    pq.write_table(pa.Table.from_pylist(rows, schema=SCHEMA), shard)
+
+    result = finetune.run(select, tmp_path / "out", config_for(small_tiny_model, [routing]))
+
+    (info,) = orjson.loads((tmp_path / "out" / "finetune.json").read_bytes())["clusters"]
+    assert info["skipped"] == {finetune.MEDIA_SKIPPED: 3}
+    assert result.counts["examples"] == info["examples"]
