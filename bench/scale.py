@@ -92,10 +92,12 @@ def projection(rows: list[dict], machines: tuple[int, ...] = (1, 4, 16)) -> list
     if not ray:
         return []
     row = max(ray, key=lambda r: r["calls"])  # the longest run: start-up weighs least
-    lines = [f"From the Ray pii run at {row['calls']:,} calls ({row['records_per_s']:,.0f}/s):"]
+    lines = [
+        f"From the Ray pii run at {row['calls']:,} calls ({row['records_per_s']:,.0f} records/s):"
+    ]
     for n in machines:
         hours = 10_000_000 / (row["records_per_s"] * n) / 3600
-        lines.append(f"- pii, 10 M calls on {n} machine(s) like this one: ~{hours:.1f} h")
+        lines.append(f"- pii, 10 M records on {n} machine(s) like this one: ~{hours:.1f} h")
     return lines
 
 
