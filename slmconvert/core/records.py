@@ -406,6 +406,18 @@ def call_tokens(record: Mapping[str, Any]) -> tuple[int, int, bool]:
     return prompt, answer, estimated
 
 
+def conform(table: pa.Table, schema: pa.Schema = SCHEMA) -> pa.Table:
+    """``table`` in ``schema``: as it is when it already matches, cast when only types differ,
+    else rebuilt row by row (records written by an earlier schema version gain its new fields,
+    null)."""
+    if table.schema.equals(schema):
+        return table
+    try:
+        return table.cast(schema)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, ValueError, TypeError):
+        return pa.Table.from_pylist(table.to_pylist(), schema=schema)
+
+
 def answer_kind(response: Mapping[str, Any]) -> str:
     """What the LLM answered with: ``tool:<name>`` (first call), ``json`` or ``text``."""
     calls = response.get("tool_calls") or []

@@ -31,7 +31,7 @@ import pyarrow.parquet as pq
 
 from slmconvert import __version__
 from slmconvert.core.errors import InputError, OutputExistsError
-from slmconvert.core.records import SCHEMA
+from slmconvert.core.records import SCHEMA, SCHEMA_VERSION, conform
 
 MANIFEST = "manifest.json"
 DATA = "data"
@@ -218,7 +218,9 @@ class RecordWriter:
             self.write_table(pa.Table.from_pylist(records, schema=self.schema))
 
     def write_table(self, table: pa.Table) -> None:
-        """Append a pyarrow Table in the canonical schema."""
+        """Append a pyarrow Table in the canonical schema (a table of an earlier schema
+        version is brought up to it)."""
+        table = conform(table, self.schema)
         # each ParquetWriter.write_table call makes its own row group, and small groups cost
         # time and bytes; buffered rows cost memory (bench/results/tuning.md)
         self._buffer.append(table)
@@ -343,6 +345,7 @@ class StageOutput:
             "config": self.config,
             "config_hash": self.config_hash,
             "algorithm": self.algorithm,
+            "schema_version": SCHEMA_VERSION,
             "inputs": self.inputs,
             "lineage": lineage,
             "counts": self.counts,

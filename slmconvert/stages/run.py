@@ -26,6 +26,7 @@ import orjson
 from slmconvert.core.config import StageConfig
 from slmconvert.core.errors import ConfigError
 from slmconvert.core.progress import Progress
+from slmconvert.core.records import SCHEMA_VERSION
 from slmconvert.core.stagedir import MANIFEST, hash_json
 from slmconvert.formats import sources
 from slmconvert.stages import registry
@@ -214,6 +215,8 @@ def _stale(
         return "settings changed"
     if manifest.get("algorithm", 1) != algorithm_of(spec):
         return "made by another version of the stage's algorithm"
+    if manifest.get("schema_version", 1) != SCHEMA_VERSION:
+        return f"records of schema {manifest.get('schema_version', 1)}, now {SCHEMA_VERSION}"
     inputs = [e for e in manifest.get("inputs", []) if isinstance(e, dict)]
     if spec.name == "collect":
         now = {f.path for f in sources.expand(recipe.inputs)}

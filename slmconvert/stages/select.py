@@ -28,7 +28,7 @@ from slmconvert import catalog as catalogs
 from slmconvert.catalog.match import NOISE, Criteria, allow_list, assumptions, decide
 from slmconvert.core.config import SelectConfig, plain
 from slmconvert.core.errors import InputError
-from slmconvert.core.records import SCHEMA, answer_kind, call_tokens
+from slmconvert.core.records import answer_kind, call_tokens, conform
 from slmconvert.core.stagedir import StageInput, StageOutput, StageResult, open_input
 
 LANGUAGE_SHARE = 0.1  # a language seen in at least this share of prompts is required
@@ -215,8 +215,7 @@ def _copy_and_measure(stage: StageInput, out: StageOutput) -> tuple[dict[int, Cl
     for path in stage.data_files():
         for batch in pq.ParquetFile(path).iter_batches(batch_size=10_000):
             table = pa.Table.from_batches([batch])
-            if table.schema != SCHEMA:
-                table = table.cast(SCHEMA)
+            table = conform(table)
             writer.write_table(table)
             for rec in table.select(COLUMNS).to_pylist():
                 cid = rec["cluster_id"]

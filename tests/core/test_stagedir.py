@@ -3,9 +3,10 @@ however small the tables handed in, every record once and in order."""
 
 from __future__ import annotations
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 
-from slmconvert.core.records import message, new_record, to_table
+from slmconvert.core.records import SCHEMA, message, new_record, to_table
 from slmconvert.core.stagedir import RecordWriter
 
 
@@ -53,3 +54,42 @@ def test_nothing_is_written_before_a_row_group_fills_or_the_writer_closes(tmp_pa
     assert list(tmp_path.glob("*.parquet")) == []
     writer.close()
     assert pq.read_table(tmp_path / "part-00000.parquet").num_rows == 40
+
+
+def schema_1() -> pa.Schema:
+    """The record schema before media, has_media and provider (slmconvert 0.1, schema 1)."""
+    call = pa.struct([("id", pa.string()), ("name", pa.string()), ("arguments", pa.string())])
+    msg = pa.struct(
+        [("role", pa.string()), ("content", pa.string()), ("tool_calls", pa.list_(call)),
+         ("tool_call_id", pa.string()), ("name", pa.string())]
+    )  # fmt: skip
+    fields = []
+    for field in SCHEMA:
+        if field.name == "has_media":
+            continue
+        if field.name == "messages":
+            field = pa.field("messages", pa.list_(msg))
+        elif field.name == "response":
+            field = pa.field("response", msg)
+        fields.append(field)
+    return pa.schema(fields)
+
+
+def test_records_of_an_earlier_schema_are_written_in_the_current_one(tmp_path):
+    old = [
+        {k: v for k, v in r.items() if k != "has_media"}
+        for r in calls(0, 3).to_pylist()
+    ]
+    for r in old:
+        for m in (*r["messages"], r["response"]):
+            m.pop("media", None)
+    table = pa.Table.from_pylist(old, schema=schema_1())
+
+    writer = RecordWriter(tmp_path)
+    writer.write_table(table)
+    writer.close()
+
+    back = pq.read_table(tmp_path)
+    assert back.schema.equals(SCHEMA)
+    assert back.column("id").to_pylist() == table.column("id").to_pylist()
+    assert back.column("has_media").to_pylist() == [None] * 3
