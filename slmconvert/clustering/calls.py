@@ -8,7 +8,6 @@ turns) wait on disk.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +17,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import xxhash
 
-from slmconvert.clustering.profile import tokens
+from slmconvert.clustering.profile import KINDS, tokens
 from slmconvert.clustering.request import RequestView, of_record
 from slmconvert.clustering.spill import TextColumn
 from slmconvert.core.records import answer_kind
@@ -42,28 +41,28 @@ class Calls:
     tokens_out: np.ndarray
     estimated: np.ndarray
     cost: np.ndarray  # NaN where the log has none
-    kinds: list[str]  # interned: three distinct values
-    called: list[str]  # first tool called, "" for none (interned)
-    _hashes: dict[int, np.ndarray] = field(default_factory=dict, repr=False)
+    kinds: np.ndarray  # int8 index into KINDS
+    called: np.ndarray  # int32 index into ``tools``: the first tool called (0: none)
+    tools: list[str] = field(default_factory=lambda: [""])
 
     def __len__(self) -> int:
         return len(self.structure)
 
     def hashes(self, seed: int) -> np.ndarray:
-        """A seeded 64-bit hash per call, for samples that do not depend on the input order."""
-        if seed not in self._hashes:  # the fit and the profiles sample with the same seed
-            chunks = self.ids.batches() if isinstance(self.ids, TextColumn) else [self.ids]
-            self._hashes[seed] = np.concatenate(
-                [
-                    np.array(
-                        [xxhash.xxh3_64_intdigest(i.encode(), seed=seed) for i in _strings(c)],
-                        np.uint64,
-                    )
-                    for c in chunks
-                ]
-                or [np.zeros(0, np.uint64)]
-            )
-        return self._hashes[seed]
+        """A seeded 64-bit hash per call, for samples that do not depend on the input order.
+        Computed afresh from the ids on disk at each call: one array is 8 bytes a call, so
+        none is kept."""
+        chunks = self.ids.batches() if isinstance(self.ids, TextColumn) else [self.ids]
+        return np.concatenate(
+            [
+                np.array(
+                    [xxhash.xxh3_64_intdigest(i.encode(), seed=seed) for i in _strings(c)],
+                    np.uint64,
+                )
+                for c in chunks
+            ]
+            or [np.zeros(0, np.uint64)]
+        )
 
     def counts(self) -> np.ndarray:
         return np.bincount(self.structure, minlength=len(self.structures))
@@ -76,24 +75,32 @@ def _strings(chunk) -> list[str]:
 class _Batch:
     """One Arrow batch's calls, as plain arrays."""
 
-    def __init__(self, records: list[dict], max_chars: int, structure_of):
+    def __init__(self, records: list[dict], max_chars: int, structure_of, tool_of):
         views = [of_record(r, max_chars) for r in records]
         self.structure = np.array([structure_of(v) for v in views], np.int32)
         self.users = [v.user for v in views]
         self.ids = [r["id"] for r in records]
         counted = [tokens(r) for r in records]
-        self.tokens_in = np.array([c[0] for c in counted], np.int64)
-        self.tokens_out = np.array([c[1] for c in counted], np.int64)
+        self.tokens_in = _int32([c[0] for c in counted])
+        self.tokens_out = _int32([c[1] for c in counted])
         self.estimated = np.array([c[2] for c in counted], bool)
         self.cost = np.array(
             [np.nan if r["cost_usd"] is None else r["cost_usd"] for r in records], np.float64
         )
         answers = [answer_kind(r["response"]) for r in records]
-        self.kinds = [_KINDS.get(a, "tool calls") for a in answers]
-        self.called = [sys.intern(a[5:]) if a.startswith("tool:") else "" for a in answers]
+        self.kinds = np.array([_KIND_CODE.get(a, TOOL_CALLS) for a in answers], np.int8)
+        self.called = np.array(
+            [tool_of(a[5:]) if a.startswith("tool:") else 0 for a in answers], np.int32
+        )
 
 
-_KINDS = {"json": "json", "text": "text"}
+def _int32(values: list[int]) -> np.ndarray:
+    """Token counts in 4 bytes each (a count past 2**31 in a log is clipped, not wrapped)."""
+    return np.clip(np.array(values, np.int64), 0, 2**31 - 1).astype(np.int32)
+
+
+TOOL_CALLS = KINDS.index("tool calls")
+_KIND_CODE = {"text": 0, "json": 1}
 
 
 def read_calls(files, max_chars: int, spill_dir: str | Path | None = None) -> Calls:
@@ -109,20 +116,29 @@ def read_calls(files, max_chars: int, spill_dir: str | Path | None = None) -> Ca
             views.append(RequestView(v.tools, v.system, "", v.workload))
         return index[key]
 
+    tools: list[str] = [""]
+    tool_index: dict[str, int] = {"": 0}
+
+    def tool_of(name: str) -> int:
+        if name not in tool_index:
+            tool_index[name] = len(tools)
+            tools.append(name)
+        return tool_index[name]
+
     spill = Path(spill_dir) if spill_dir is not None else None
     ids = TextColumn(spill / "ids.arrow") if spill else []
     users = TextColumn(spill / "users.arrow") if spill else []
     parts: dict[str, list] = {k: [] for k in ARRAYS}
-    kinds, called = [], []
+    kinds, called = [], []  # per-batch code arrays
     for path in files:
         for batch in pq.ParquetFile(path).iter_batches(batch_size=BATCH, columns=COLUMNS):
-            got = _Batch(batch.to_pylist(), max_chars, structure_of)
+            got = _Batch(batch.to_pylist(), max_chars, structure_of, tool_of)
             ids.extend(got.ids)
             users.extend(got.users)
             for name in ARRAYS:
                 parts[name].append(getattr(got, name))
-            kinds += got.kinds
-            called += got.called
+            kinds.append(got.kinds)
+            called.append(got.called)
     arrays = {k: np.concatenate(v) if v else np.zeros(0, ARRAYS[k]) for k, v in parts.items()}
     keys = list(index)
     order = sorted(range(len(views)), key=keys.__getitem__)  # canonical, not input order
@@ -135,16 +151,17 @@ def read_calls(files, max_chars: int, spill_dir: str | Path | None = None) -> Ca
         structure=rank[arrays.pop("structure")] if len(order) else arrays.pop("structure"),
         structures=[views[i] for i in order],
         users=users,
-        kinds=kinds,
-        called=called,
+        kinds=np.concatenate(kinds) if kinds else np.zeros(0, np.int8),
+        called=np.concatenate(called) if called else np.zeros(0, np.int32),
+        tools=tools,
         **arrays,
     )
 
 
 ARRAYS = {
     "structure": np.int32,
-    "tokens_in": np.int64,
-    "tokens_out": np.int64,
+    "tokens_in": np.int32,
+    "tokens_out": np.int32,
     "estimated": bool,
     "cost": np.float64,
 }

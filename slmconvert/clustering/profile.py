@@ -7,13 +7,15 @@ document, and a term scores by its frequency in the cluster times its rarity acr
 
 from __future__ import annotations
 
-from collections import Counter
 from pathlib import Path
 
 import numpy as np
 
 from slmconvert.clustering.spill import TextColumn, take
 from slmconvert.core.records import NOISE, call_tokens
+
+KINDS = ("text", "json", "tool calls")
+"""What a call answered with, by the code `calls.Calls.kinds` stores."""
 
 
 def tokens(record: dict) -> tuple[int, int, bool]:
@@ -87,8 +89,8 @@ def profiles(calls, labels: np.ndarray, nodes: dict[int, dict], centroids: dict,
     clusters = []
     for cid in ids:
         members = members_of[cid]
-        kinds = Counter(calls.kinds[i] for i in members)
-        called = Counter(calls.called[i] for i in members if calls.called[i])
+        kinds = _counted(calls.kinds, members, KINDS)
+        called = _counted(calls.called, members, calls.tools, skip=0)
         node = nodes[cid]
         clusters.append(
             {
@@ -98,8 +100,8 @@ def profiles(calls, labels: np.ndarray, nodes: dict[int, dict], centroids: dict,
                 "size": len(members),
                 "share": round(len(members) / total, 6),
                 "keywords": words.get(cid, []),
-                "tools": [name for name, _ in called.most_common(5)],
-                "answer_kinds": {k: round(n / len(members), 4) for k, n in kinds.most_common()},
+                "tools": [name for name, _ in called[:5]],
+                "answer_kinds": {k: round(n / len(members), 4) for k, n in kinds},
                 "input_tokens": {
                     "p50": _pct(calls.tokens_in[members], 50),
                     "p95": _pct(calls.tokens_in[members], 95),
@@ -109,7 +111,7 @@ def profiles(calls, labels: np.ndarray, nodes: dict[int, dict], centroids: dict,
                     "p95": _pct(calls.tokens_out[members], 95),
                 },
                 "tokens_estimated": bool(calls.estimated[members].any()),
-                "tool_call_share": round(kinds.get("tool calls", 0) / len(members), 4),
+                "tool_call_share": round(dict(kinds).get("tool calls", 0) / len(members), 4),
                 "cost_share": round(float(costs[members].sum()) / total_cost, 6)
                 if total_cost
                 else None,
@@ -123,6 +125,14 @@ def profiles(calls, labels: np.ndarray, nodes: dict[int, dict], centroids: dict,
         "share": round(len(noise) / total, 6) if total else 0.0,
         "cost_share": round(float(costs[noise].sum()) / total_cost, 6) if total_cost else None,
     }
+
+
+def _counted(codes: np.ndarray, members: np.ndarray, names, skip: int | None = None) -> list:
+    """``(name, count)`` of the codes of ``members``, most common first, ties in the order
+    they first occur (as ``Counter.most_common`` orders them)."""
+    found, first, counts = np.unique(codes[members], return_index=True, return_counts=True)
+    order = sorted(range(len(found)), key=lambda k: (-counts[k], first[k]))
+    return [(names[found[k]], int(counts[k])) for k in order if found[k] != skip]
 
 
 def _smallest(ids, members: np.ndarray, k: int) -> list[str]:
