@@ -76,10 +76,7 @@ def schema_1() -> pa.Schema:
 
 
 def test_records_of_an_earlier_schema_are_written_in_the_current_one(tmp_path):
-    old = [
-        {k: v for k, v in r.items() if k != "has_media"}
-        for r in calls(0, 3).to_pylist()
-    ]
+    old = [{k: v for k, v in r.items() if k != "has_media"} for r in calls(0, 3).to_pylist()]
     for r in old:
         for m in (*r["messages"], r["response"]):
             m.pop("media", None)
