@@ -179,8 +179,8 @@ def _arguments(config: TrainSettings, method: str, cuda: bool, examples: int, wo
 
     return SFTConfig(
         output_dir=str(work / "checkpoints"),
-        # on CPU one example per forward pass beats a padded batch (~1.6x measured: padding
-        # turns off the causal fast path of SDPA attention); the optimiser step is the same
+        # on CPU one example per forward pass beats a padded batch (padding turns off the
+        # causal fast path of SDPA attention; bench/results/tuning.md); the step is the same
         per_device_train_batch_size=min(config.batch_size, examples) if cuda else 1,
         gradient_accumulation_steps=1 if cuda else min(config.batch_size, examples),
         num_train_epochs=config.epochs,
