@@ -24,7 +24,7 @@ from slmconvert.clustering.fit import SAMPLE, FitSettings, fit_nodes, fit_subtas
 from slmconvert.clustering.ids import stable_ids
 from slmconvert.clustering.profile import NOISE, gist, plot, profiles
 from slmconvert.clustering.router import TaskRouter
-from slmconvert.clustering.spill import take
+from slmconvert.clustering.spill import TextColumn, take
 from slmconvert.core.config import ClusterConfig
 from slmconvert.core.errors import StageError
 from slmconvert.core.progress import NoProgress, Progress
@@ -34,11 +34,11 @@ PACKAGES = ("model2vec", "sentence-transformers", "hdbscan", "scikit-learn", "sc
 ALGORITHM = 2  # v2: request-time signature, fleet nodes then sub-tasks, router/
 
 
-def assign_splits(hashes: np.ndarray, labels: np.ndarray, config: ClusterConfig) -> np.ndarray:
+def assign_splits(ids, labels: np.ndarray, config: ClusterConfig) -> np.ndarray:
     """A seeded train/eval split per cluster, independent of record order (True = eval):
-    members are taken in the order of a seeded hash of their ids, which needs no id in memory."""
-    is_eval = np.zeros(len(hashes), bool)
-    order = np.argsort(hashes, kind="stable")
+    members in the order of their ids (read back from disk for a `TextColumn`)."""
+    is_eval = np.zeros(len(ids), bool)
+    order = ids.sort_order() if isinstance(ids, TextColumn) else np.argsort(np.array(ids))
     for cid in np.unique(labels).tolist():
         members = order[labels[order] == cid]
         n = len(members)
@@ -213,7 +213,7 @@ def _agreement(router: TaskRouter, calls: Calls, labels: np.ndarray, seed: int) 
 
 
 def _write(src, output, config, calls, router, labels, lineage, force) -> StageResult:
-    is_eval = assign_splits(calls.hashes(config.seed + 2), labels, config)
+    is_eval = assign_splits(calls.ids, labels, config)
     clusters, noise = profiles(
         calls, labels, describe_nodes(router, calls, labels),
         centroids_of(router, calls, labels), seed=config.seed,
