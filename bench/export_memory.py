@@ -43,17 +43,9 @@ print(len(runs), peak_rss_bytes())
 
 def export(path: Path, size: int) -> int:
     """Write a LangSmith export of about ``size`` bytes; returns its run count."""
-    runs = orjson.loads(FIXTURE.read_bytes())
-    n = 0
-    with open(path, "wb") as out:
-        out.write(b"[")
-        while out.tell() < size:
-            for run in runs:
-                run = {**run, "id": f"00000000-0000-4000-8000-{n:012d}"}
-                out.write((b",\n" if n else b"") + orjson.dumps(run))
-                n += 1
-        out.write(b"]")
-    return n
+    from slmconvert.testing.exports import repeated_export
+
+    return repeated_export(orjson.loads(FIXTURE.read_bytes()), path, size)
 
 
 def measure(script: str, *args: str) -> tuple[int, float, float]:

@@ -412,16 +412,9 @@ print(peak_rss_bytes())
 
 def langsmith_export(path: Path, megabytes: int) -> Path:
     """A LangSmith JSON array export of about ``megabytes``, the fixture's runs repeated."""
-    runs = orjson.loads((FIXTURES / "langsmith.json").read_bytes())
-    with open(path, "wb") as out:
-        out.write(b"[")
-        n = 0
-        while out.tell() < megabytes << 20:
-            for run in runs:
-                run = {**run, "id": f"00000000-0000-4000-8000-{n:012d}"}
-                out.write((b",\n" if n else b"") + orjson.dumps(run))
-                n += 1
-        out.write(b"]")
+    from slmconvert.testing.exports import repeated_export
+
+    repeated_export(orjson.loads((FIXTURES / "langsmith.json").read_bytes()), path, megabytes << 20)
     return path
 
 
