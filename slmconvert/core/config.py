@@ -118,17 +118,8 @@ class PiiConfig(StageConfig):
         """The scrubber's settings (validated again by the pii library)."""
         from slmconvert.pii import PiiSettings
 
-        return PiiSettings(
-            mode=self.mode,
-            entities=self.entities,
-            score_threshold=self.score_threshold,
-            allow_list=self.allow_list,
-            custom_recognizers=self.recognizers,
-            spacy_model=self.spacy_model,
-            seed=self.seed,
-            workers=self.workers,
-            drop_entities=self.drop_entities,
-            gazetteers=list(self.gazetteers),
+        return plain(
+            PiiSettings, self, custom_recognizers=self.recognizers, gazetteers=list(self.gazetteers)
         )
 
 
@@ -274,24 +265,24 @@ def describe(model: type[StageConfig], name: str) -> str:
     return model.model_fields[name].description or ""
 
 
-def plain(cls: type[_T], settings: BaseModel) -> _T:
+def plain(cls: type[_T], settings: BaseModel, **given: Any) -> _T:
     """Dataclass ``cls`` built from the same-named fields of the settings model ``settings``.
 
     How a stage hands its settings to a library: the library declares a small dataclass of
     the fields it reads and never imports this module. Each init field of ``cls`` takes the
-    value of the settings field of the same name (the same object, not a copy); a field the
-    settings model lacks keeps its default, and a TypeError names it when it has none.
+    value of the settings field of the same name (the same object, not a copy), or the value
+    in ``given`` (a field named otherwise, or derived); a field neither has keeps its default,
+    and a TypeError names it when it has none.
     """
     if not dataclasses.is_dataclass(cls):
         raise TypeError(f"{cls.__name__} is not a dataclass")
     known = type(settings).model_fields
-    return cls(
-        **{
-            f.name: getattr(settings, f.name)
-            for f in dataclasses.fields(cls)
-            if f.init and f.name in known
-        }
-    )
+    found = {
+        f.name: getattr(settings, f.name)
+        for f in dataclasses.fields(cls)
+        if f.init and f.name in known
+    }
+    return cls(**(found | given))
 
 
 class SelectConfig(StageConfig):

@@ -25,7 +25,7 @@ from slmconvert.clustering.ids import stable_ids
 from slmconvert.clustering.profile import NOISE, gist, plot, profiles
 from slmconvert.clustering.router import TaskRouter
 from slmconvert.clustering.spill import TextColumn, take
-from slmconvert.core.config import ClusterConfig
+from slmconvert.core.config import ClusterConfig, plain
 from slmconvert.core.errors import StageError
 from slmconvert.core.progress import NoProgress, Progress
 from slmconvert.core.stagedir import StageOutput, StageResult, open_input
@@ -52,16 +52,7 @@ def assign_splits(ids, labels: np.ndarray, config: ClusterConfig) -> np.ndarray:
 
 def fit_settings(config: ClusterConfig) -> FitSettings:
     """The fit's plain settings from the stage's."""
-    return FitSettings(
-        weights=config.node_weights(),
-        node_distance=config.node_distance,
-        min_cluster_size=config.min_cluster_size,
-        min_samples=config.min_samples,
-        dims=config.dims,
-        subtask_min_share=config.subtask_min_share,
-        subtask_separation=config.subtask_separation,
-        seed=config.seed,
-    )
+    return plain(FitSettings, config, weights=config.node_weights())
 
 
 def router_settings(config: ClusterConfig) -> dict:
