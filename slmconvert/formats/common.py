@@ -220,6 +220,16 @@ def openai_tools(raw: Any, field: str) -> list[dict]:
     return _TOOLS.get(raw, field, _convert_tools)
 
 
+def tool_at(where: str, name: Any, description: Any, parameters: Any, rename=None) -> dict:
+    """`records.tool`, an error naming the tool's path ``where`` and the key at fault (under
+    its name in the log: ``rename`` maps a canonical key to it)."""
+    try:
+        return tool(name, description, parameters)
+    except BadRecord as exc:
+        key = exc.field.split(".")[-1]
+        raise BadRecord(f"{where}.{(rename or {}).get(key, key)}", exc.reason) from None
+
+
 def _convert_tools(raw: Any, field: str) -> list[dict]:
     if not isinstance(raw, list):
         raise BadRecord(field, "not a list")
@@ -232,10 +242,7 @@ def _convert_tools(raw: Any, field: str) -> list[dict]:
         if not isinstance(fn, dict):
             raise BadRecord(f"{where}.function", "not an object")
         params = fn.get("parameters", fn.get("input_schema"))
-        try:
-            out.append(tool(fn.get("name"), fn.get("description"), params))
-        except BadRecord as exc:
-            raise BadRecord(f"{where}.{exc.field.split('.')[-1]}", exc.reason) from None
+        out.append(tool_at(where, fn.get("name"), fn.get("description"), params))
     return SharedTools(out)
 
 

@@ -26,7 +26,7 @@ import orjson
 
 from slmconvert.core.errors import BadRecord
 from slmconvert.core.records import SharedTools, dumps, message, new_record, tool, tool_call
-from slmconvert.formats.common import Memo, _Turn, mime_kind
+from slmconvert.formats.common import Memo, _Turn, mime_kind, tool_at
 from slmconvert.formats.registry import Ignored, ParseContext, Parser, register
 
 RESPONSE_KEYS = ("candidates", "promptFeedback", "prompt_feedback", "usageMetadata")
@@ -329,13 +329,9 @@ def _declarations(raw: Any, field: str) -> list[dict]:
         key, params = _pick(fn, "parametersJsonSchema")
         if params is None:
             key, params = "parameters", _schema(fn.get("parameters"))
-        try:
-            out.append(tool(fn.get("name"), fn.get("description"), params))
-        except BadRecord as exc:
-            last = exc.field.split(".")[-1]
-            raise BadRecord(
-                f"{where}.{key if last == 'parameters' else last}", exc.reason
-            ) from None
+        out.append(
+            tool_at(where, fn.get("name"), fn.get("description"), params, {"parameters": key})
+        )
     return out
 
 

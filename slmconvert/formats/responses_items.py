@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from slmconvert.core.errors import BadRecord
-from slmconvert.core.records import SharedTools, dumps, message, tool, tool_call
+from slmconvert.core.records import SharedTools, dumps, message, tool_call
 from slmconvert.formats.common import (
     MEDIA_PART_TYPES,
     TEXT_PART_TYPES,
@@ -27,6 +27,7 @@ from slmconvert.formats.common import (
     known_kind,
     role_of,
     text_of,
+    tool_at,
 )
 
 PARTIAL_ITEM = "partial prompt kept (item_reference or compaction item not resolved)"
@@ -311,10 +312,7 @@ def _convert_tools(raw: Any, field: str) -> list[dict]:
             name, params = kind, None  # a built-in tool: no parameters, named by its type
         else:
             raise BadRecord(f"{where}.type", "missing or not a string")
-        try:
-            out.append(tool(name, description, params))
-        except BadRecord as exc:
-            raise BadRecord(f"{where}.{exc.field.split('.')[-1]}", exc.reason) from None
+        out.append(tool_at(where, name, description, params))
     return SharedTools(out)
 
 
