@@ -79,9 +79,6 @@ class TextColumn:
                 out[slot] = value
         return out
 
-    def __getitem__(self, i: int) -> str:
-        return self.take([i])[0]
-
     def sort_order(self) -> np.ndarray:
         """Positions that put the strings in ascending byte order."""
         column = pa.chunked_array(list(self.batches()), pa.large_string())

@@ -168,11 +168,6 @@ def media_kind(part_type: Any) -> str | None:
     return MEDIA_PART_TYPES.get(part_type) if isinstance(part_type, str) else None
 
 
-def media_of(msg: Mapping[str, Any]) -> list[str]:
-    """The kinds of a message's non-text parts (empty for a text-only turn or a schema-1 record)."""
-    return list(msg.get("media") or ())
-
-
 def has_media(messages: Iterable[Mapping[str, Any]], response: Mapping[str, Any]) -> bool:
     """Whether any turn of a call, prompt or answer, carried an image, audio, video or file."""
     return any(msg.get("media") for msg in messages) or bool(response.get("media"))

@@ -84,7 +84,8 @@ COMMANDS: tuple[Command, ...] = (
     Command("inspect", "slmconvert.cli.pipeline", "what a stage directory holds"),
     Command("serve", "slmconvert.cli.gateway", "the gateway that executes a rollout"),
     Command("rollout", "slmconvert.cli.gateway", "a rollout's state; advance, hold, roll back"),
-    Command("replay", "slmconvert.cli.gateway", "an OpenAI-compatible server answering from logs"),
+    Command("replay-llm", "slmconvert.cli.gateway", "an OpenAI-compatible LLM answering from logs"),
+    Command("replay", "slmconvert.cli.gateway", "send logged requests to a gateway"),
     Command("make-tiny-model", "slmconvert.cli.models", "build the tiny test model"),
 )
 """The commands beside the stages, and where each lives."""

@@ -61,3 +61,17 @@ def test_a_misspelt_map_flag_names_the_flag_and_the_shape(cli, tmp_path):
 
     assert result.exit_code == 2
     assert "--signature-weights: expected NAME=NUMBER pairs" in result.output
+
+
+def test_the_cli_has_a_command_per_stage_and_per_registered_command_and_no_other():
+    from slmconvert.stages.registry import COMMANDS
+
+    group = typer.main.get_command(app)
+    declared = {*STAGES, *(c.name for c in COMMANDS)}
+
+    assert set(group.commands) == declared
+    for command in COMMANDS:  # each lives in the module the registry names
+        found = group.commands[command.name]
+        if found.callback is None:  # a group of subcommands (rollout status/advance/...)
+            found = next(iter(found.commands.values()))
+        assert found.callback.__module__ == command.module, command.name
