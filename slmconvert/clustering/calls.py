@@ -44,14 +44,20 @@ class Calls:
     kinds: np.ndarray  # int8 index into KINDS
     called: np.ndarray  # int32 index into ``tools``: the first tool called (0: none)
     tools: list[str] = field(default_factory=lambda: [""])
+    _last: tuple[int, np.ndarray] | None = field(default=None, repr=False)
 
     def __len__(self) -> int:
         return len(self.structure)
 
     def hashes(self, seed: int) -> np.ndarray:
         """A seeded 64-bit hash per call, for samples that do not depend on the input order.
-        Computed afresh from the ids on disk at each call: one array is 8 bytes a call, so
-        none is kept."""
+        Only the last seed's array is kept (8 bytes a call): the fit and the profiles ask for
+        the same seed, the agreement check and the map for seeds of their own."""
+        if self._last is None or self._last[0] != seed:
+            self._last = (seed, self._hash(seed))
+        return self._last[1]
+
+    def _hash(self, seed: int) -> np.ndarray:
         chunks = self.ids.batches() if isinstance(self.ids, TextColumn) else [self.ids]
         return np.concatenate(
             [
