@@ -20,12 +20,13 @@ def stable_ids(
     provisional: np.ndarray, calls, previous: TaskRouter | None, min_size: int
 ) -> tuple[dict[int, int], dict]:
     """Final id per provisional cluster id (small ones dropped), and which ids are new or gone."""
-    sizes = Counter(int(c) for c in provisional if c != NOISE)
+    counted = np.bincount(provisional + 1)  # provisional NOISE (-1) counted at 0
+    sizes = {c - 1: int(n) for c, n in enumerate(counted.tolist()) if c and n}
     order = sorted((c for c in sizes if sizes[c] >= min_size), key=lambda c: (-sizes[c], c))
     if previous is None:
         return {c: i for i, c in enumerate(order)}, {}
     node, _ = previous.nodes_of(calls.structures)
-    before = previous.label_nodes(node[calls.structure], calls.users)
+    before = previous.label_nodes(node.astype(np.int32)[calls.structure], calls.users)
     known = previous.cluster_ids()
     mapping, taken = {}, set()
     for c in order:

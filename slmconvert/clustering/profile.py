@@ -11,7 +11,9 @@ from pathlib import Path
 
 import numpy as np
 
-from slmconvert.clustering.spill import TextColumn, take
+from slmconvert.clustering.sampling import smallest_hashes
+from slmconvert.clustering.spill import take
+from slmconvert.clustering.tally import ClusterTally, percentile
 from slmconvert.core.records import NOISE, call_tokens
 
 KINDS = ("text", "json", "tool calls")
@@ -53,10 +55,6 @@ def keywords(docs: dict[int, str], top: int = 6) -> dict[int, list[str]]:
     return out
 
 
-def _pct(values: np.ndarray, q: float) -> int:
-    return int(np.percentile(values, q)) if len(values) else 0
-
-
 def gist(system: str, words: int = 8) -> str:
     """The first words of a (normalised) system prompt, as a node's name."""
     found = [w for w in system.split() if w != "#"]
@@ -67,78 +65,59 @@ def gist(system: str, words: int = 8) -> str:
     )
 
 
-def _doc_sample(members: np.ndarray, hashes: np.ndarray, users, n: int = 400) -> str:
-    chosen = members[np.argsort(hashes[members], kind="stable")[:n]]
-    return "\n".join(take(users, chosen))
-
-
-def profiles(calls, labels: np.ndarray, nodes: dict[int, dict], centroids: dict, seed: int = 0,
-             examples: int = 5) -> tuple[list[dict], dict]:  # fmt: skip
+def profiles(calls, labels: np.ndarray, nodes: dict[int, dict], centroids: dict,
+             examples: dict[int, list[str]], seed: int = 0) -> tuple[list[dict], dict]:  # fmt: skip
     """Per-cluster profiles (sorted by id) and the noise summary (calls and cost share).
 
     ``nodes`` describes each cluster's node (``tools``, ``gist``); ``centroids`` maps a cluster
-    id to its vector for the report's map. The answers are described, never used to cluster.
+    id to its vector for the report's map; ``examples`` its smallest ids. The answers are
+    described, never used to cluster.
     """
-    total = len(labels)
-    costs = np.nan_to_num(calls.cost)
-    total_cost = float(costs.sum())
-    hashes = calls.hashes(seed)
-    ids = sorted(set(labels.tolist()) - {NOISE})
-    members_of = {c: np.flatnonzero(labels == c) for c in ids}
-    words = keywords({c: _doc_sample(m, hashes, calls.users) for c, m in members_of.items()})
-    clusters = []
-    for cid in ids:
-        members = members_of[cid]
-        kinds = _counted(calls.kinds, members, KINDS)
-        called = _counted(calls.called, members, calls.tools, skip=0)
-        node = nodes[cid]
-        clusters.append(
-            {
-                "id": cid,
-                "label": _label(node, words.get(cid, [])),
-                "node": node,
-                "size": len(members),
-                "share": round(len(members) / total, 6),
-                "keywords": words.get(cid, []),
-                "tools": [name for name, _ in called[:5]],
-                "answer_kinds": {k: round(n / len(members), 4) for k, n in kinds},
-                "input_tokens": {
-                    "p50": _pct(calls.tokens_in[members], 50),
-                    "p95": _pct(calls.tokens_in[members], 95),
-                },
-                "output_tokens": {
-                    "p50": _pct(calls.tokens_out[members], 50),
-                    "p95": _pct(calls.tokens_out[members], 95),
-                },
-                "tokens_estimated": bool(calls.estimated[members].any()),
-                "tool_call_share": round(dict(kinds).get("tool calls", 0) / len(members), 4),
-                "cost_share": round(float(costs[members].sum()) / total_cost, 6)
-                if total_cost
-                else None,
-                "examples": _smallest(calls.ids, members, examples),
-                "centroid": [round(float(x), 6) for x in centroids[cid]],
-            }
-        )
-    noise = np.flatnonzero(labels == NOISE)
+    ids = [c for c in np.unique(labels).tolist() if c != NOISE]
+    tally = ClusterTally(labels, ids, len(calls.tools))
+    for start, cols in calls.numbers.batches():
+        tally.add(start, cols)
+    samples = smallest_hashes(calls.ids, seed, 400, tally.rows(labels), len(ids) + 1)
+    docs = {c: "\n".join(take(calls.users, samples[tally.row(c)])) for c in ids}
+    words = keywords(docs)
+    total, total_cost = len(labels), float(tally.cost.sum())
+    clusters = [
+        _profile(c, tally, calls.tools, nodes[c], words.get(c, []), total, total_cost)
+        | {"examples": examples.get(c, []), "centroid": [round(float(x), 6) for x in centroids[c]]}
+        for c in ids
+    ]
+    noise = tally.row(NOISE)
     return clusters, {
-        "size": len(noise),
-        "share": round(len(noise) / total, 6) if total else 0.0,
-        "cost_share": round(float(costs[noise].sum()) / total_cost, 6) if total_cost else None,
+        "size": int(tally.size[noise]),
+        "share": round(int(tally.size[noise]) / total, 6) if total else 0.0,
+        "cost_share": round(float(tally.cost[noise]) / total_cost, 6) if total_cost else None,
     }
 
 
-def _counted(codes: np.ndarray, members: np.ndarray, names, skip: int | None = None) -> list:
-    """``(name, count)`` of the codes of ``members``, most common first, ties in the order
-    they first occur (as ``Counter.most_common`` orders them)."""
-    found, first, counts = np.unique(codes[members], return_index=True, return_counts=True)
-    order = sorted(range(len(found)), key=lambda k: (-counts[k], first[k]))
-    return [(names[found[k]], int(counts[k])) for k in order if found[k] != skip]
-
-
-def _smallest(ids, members: np.ndarray, k: int) -> list[str]:
-    if isinstance(ids, TextColumn):
-        return ids.smallest(members, k)
-    return sorted(ids[i] for i in members)[:k]
+def _profile(cid, tally: ClusterTally, tools, node, words, total, total_cost) -> dict:
+    """One cluster's profile from the tallied numbers."""
+    row = tally.row(cid)
+    size = int(tally.size[row])
+    kinds = [(KINDS[k], n) for k, n in tally.counted(cid, kinds=True)]
+    called = [(tools[t], n) for t, n in tally.counted(cid, kinds=False) if t != 0]
+    tokens = {
+        name: {f"p{q}": int(percentile(*counts.of(row), q)) for q in (50, 95)}
+        for name, counts in (("input_tokens", tally.tokens_in), ("output_tokens", tally.tokens_out))
+    }
+    return {
+        "id": cid,
+        "label": _label(node, words),
+        "node": node,
+        "size": size,
+        "share": round(size / total, 6),
+        "keywords": words,
+        "tools": [name for name, _ in called[:5]],
+        "answer_kinds": {k: round(n / size, 4) for k, n in kinds},
+        **tokens,
+        "tokens_estimated": bool(tally.estimated[row]),
+        "tool_call_share": round(dict(kinds).get("tool calls", 0) / size, 4),
+        "cost_share": round(float(tally.cost[row]) / total_cost, 6) if total_cost else None,
+    }
 
 
 def _label(node: dict, words: list[str]) -> str:

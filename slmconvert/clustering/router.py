@@ -80,6 +80,23 @@ class RouterModel:
     clusters: list[dict] = field(default_factory=list)
 
 
+def member_chunks(nodes: np.ndarray, node: int, size: int = 50_000, window: int = 1 << 22):
+    """Positions where ``nodes`` is ``node``, ascending, ``size`` at a time (found a window of
+    positions at a time, so a node holding most calls never needs all its positions at once)."""
+    pending: list[np.ndarray] = []
+    count = 0
+    for start in range(0, len(nodes), window):
+        found = np.flatnonzero(np.asarray(nodes[start : start + window]) == node) + start
+        pending.append(found)
+        count += len(found)
+        while count >= size:
+            joined = np.concatenate(pending)
+            yield joined[:size]
+            pending, count = [joined[size:]], count - size
+    if count:
+        yield np.concatenate(pending)
+
+
 class TaskRouter:
     """Assigns requests (OpenAI-style dicts) or request views to cluster ids, -1 for noise."""
 
@@ -162,20 +179,17 @@ class TaskRouter:
 
     def label_nodes(self, nodes: np.ndarray, users: list[str]) -> np.ndarray:
         """Cluster ids of calls given their node (-1: none) and their user turns."""
-        out = np.array(
-            [self.model.node_cluster[n] if n >= 0 else NOISE for n in nodes], dtype=np.int64
-        )
+        table = np.array([*self.model.node_cluster, NOISE], np.int32)  # node -1 -> the last
+        out = table[np.asarray(nodes)] if len(nodes) else np.zeros(0, np.int32)
         for node, split in self.model.subtasks.items():
-            members = np.flatnonzero(nodes == node)
-            for start in range(0, len(members), 50_000):
-                chunk = members[start : start + 50_000]
+            for chunk in member_chunks(nodes, node):
                 out[chunk] = self.subtask_of(split, take(users, chunk))
         return out
 
     def assign_views(self, views: list[RequestView]) -> np.ndarray:
         """Cluster id of each view (-1 for noise)."""
         if not views:
-            return np.zeros(0, np.int64)
+            return np.zeros(0, np.int32)
         nodes, _ = self.nodes_of(views)
         return self.label_nodes(nodes, [v.user for v in views])
 

@@ -24,7 +24,8 @@ from slmconvert.clustering.fit import SAMPLE, FitSettings, fit_nodes, fit_subtas
 from slmconvert.clustering.ids import stable_ids
 from slmconvert.clustering.profile import NOISE, gist, plot, profiles
 from slmconvert.clustering.router import TaskRouter
-from slmconvert.clustering.spill import TextColumn, take
+from slmconvert.clustering.sampling import smallest_hashes
+from slmconvert.clustering.spill import take
 from slmconvert.core.config import ClusterConfig, plain
 from slmconvert.core.errors import StageError
 from slmconvert.core.progress import NoProgress, Progress
@@ -34,13 +35,13 @@ PACKAGES = ("model2vec", "sentence-transformers", "hdbscan", "scikit-learn", "sc
 ALGORITHM = 2  # v2: request-time signature, fleet nodes then sub-tasks, router/
 
 
-def assign_splits(ids, labels: np.ndarray, config: ClusterConfig) -> np.ndarray:
+def assign_splits(order: np.ndarray, labels: np.ndarray, config: ClusterConfig) -> np.ndarray:
     """A seeded train/eval split per cluster, independent of record order (True = eval):
-    members in the order of their ids (read back from disk for a `TextColumn`)."""
-    is_eval = np.zeros(len(ids), bool)
-    order = ids.sort_order() if isinstance(ids, TextColumn) else np.argsort(np.array(ids))
+    members in the order of their ids (``order``: positions in ascending id order)."""
+    is_eval = np.zeros(len(labels), bool)
+    ranked = labels[order]
     for cid in np.unique(labels).tolist():
-        members = order[labels[order] == cid]
+        members = order[ranked == cid]
         n = len(members)
         if n < 2:
             continue
@@ -48,6 +49,16 @@ def assign_splits(ids, labels: np.ndarray, config: ClusterConfig) -> np.ndarray:
         rng = np.random.default_rng([config.seed, cid + 1])
         is_eval[members[rng.permutation(n)[:n_eval]]] = True
     return is_eval
+
+
+def smallest_ids(calls: Calls, order: np.ndarray, labels: np.ndarray, k: int = 5) -> dict:
+    """The ``k`` smallest ids of each cluster (its examples), from the id ``order``."""
+    ranked = labels[order]
+    out = {}
+    for cid in np.unique(labels).tolist():
+        if cid != NOISE:
+            out[cid] = take(calls.ids, order[np.flatnonzero(ranked == cid)[:k]])
+    return out
 
 
 def fit_settings(config: ClusterConfig) -> FitSettings:
@@ -67,25 +78,20 @@ def router_settings(config: ClusterConfig) -> dict:
     }
 
 
-def _sample(members: np.ndarray, hashes: np.ndarray) -> np.ndarray:
-    return members[np.argsort(hashes[members], kind="stable")[:SAMPLE]]
-
-
 def fit(calls: Calls, config: ClusterConfig, embedder) -> tuple[TaskRouter, np.ndarray]:
     """A fitted router with provisional cluster ids, and each call's provisional label."""
     settings = fit_settings(config)
     router, structure_node = fit_nodes(
         calls.structures, calls.counts(), router_settings(config), embedder, settings
     )
-    node = structure_node[calls.structure]
+    node = structure_node.astype(np.int32)[calls.structure]
     sizes = np.bincount(node, minlength=len(router.model.bounds))
-    hashes = calls.hashes(config.seed)
+    samples = _node_samples(calls, node, sizes, config)
     next_id, node_cluster = 0, []
     for n, size in enumerate(sizes):
         split = None
-        if "user" in config.signature and size >= 2 * config.min_cluster_size:
-            members = _sample(np.flatnonzero(node == n), hashes)
-            split = fit_subtasks(take(calls.users, members), int(size), embedder, settings)
+        if samples[n] is not None:
+            split = fit_subtasks(take(calls.users, samples[n]), int(size), embedder, settings)
         if split is not None:
             split.clusters = list(range(next_id, next_id + len(split.centroids)))
             router.model.subtasks[n] = split
@@ -100,10 +106,20 @@ def fit(calls: Calls, config: ClusterConfig, embedder) -> tuple[TaskRouter, np.n
     return router, router.label_nodes(node, calls.users)
 
 
+def _node_samples(calls: Calls, node: np.ndarray, sizes: np.ndarray, config: ClusterConfig):
+    """Per node, the calls whose user turns its sub-task fit sees (None: no sub-task fit)."""
+    big = ("user" in config.signature) & (sizes >= 2 * config.min_cluster_size)
+    if not big.any():
+        return [None] * len(sizes)
+    groups = np.where(big, np.arange(len(sizes)), -1).astype(np.int32)
+    found = smallest_hashes(calls.ids, config.seed, SAMPLE, groups[node], len(sizes))
+    return [found[n] if big[n] else None for n in range(len(sizes))]
+
+
 def describe_nodes(router: TaskRouter, calls: Calls, labels: np.ndarray) -> dict[int, dict]:
     """Per cluster: its node's most offered tools and the gist of its system prompt."""
     out = {}
-    for cid in sorted(set(labels.tolist()) - {NOISE}):
+    for cid in (c for c in np.unique(labels).tolist() if c != NOISE):
         structures = np.bincount(calls.structure[labels == cid], minlength=len(calls.structures))
         tools: dict[str, int] = {}
         for s in np.flatnonzero(structures):
@@ -174,7 +190,11 @@ def _cluster(src, output, config, calls: Calls, previous, force, progress, log) 
     progress.finish()
     mapping, lineage = stable_ids(provisional, calls, previous, config.min_cluster_size)
     router.relabel(mapping)
-    labels = np.array([mapping.get(int(c), NOISE) for c in provisional], dtype=np.int32)
+    table = np.full(int(provisional.max(initial=NOISE)) + 2, NOISE, np.int32)
+    for c, final in mapping.items():
+        table[c + 1] = final
+    labels = table[provisional + 1]  # provisional NOISE (-1) -> table[0], NOISE
+    del provisional
     return _write(src, output, config, calls, router, labels, lineage, force)
 
 
@@ -195,7 +215,7 @@ def _agreement(router: TaskRouter, calls: Calls, labels: np.ndarray, seed: int) 
     """Share of a sample of the fitted calls that the saved router labels as the stage did."""
     from slmconvert.clustering.request import RequestView
 
-    sample = np.argsort(calls.hashes(seed + 1), kind="stable")[:2000]
+    sample = smallest_hashes(calls.ids, seed + 1, 2000)[0]
     views = []
     for i, user in zip(sample, take(calls.users, sample), strict=True):
         s = calls.structures[calls.structure[i]]
@@ -204,10 +224,13 @@ def _agreement(router: TaskRouter, calls: Calls, labels: np.ndarray, seed: int) 
 
 
 def _write(src, output, config, calls, router, labels, lineage, force) -> StageResult:
-    is_eval = assign_splits(calls.ids, labels, config)
+    order = calls.ids.sort_order()
+    is_eval = assign_splits(order, labels, config)
+    examples = smallest_ids(calls, order, labels)
+    del order
     clusters, noise = profiles(
         calls, labels, describe_nodes(router, calls, labels),
-        centroids_of(router, calls, labels), seed=config.seed,
+        centroids_of(router, calls, labels), examples, seed=config.seed,
     )  # fmt: skip
     router.model.clusters = [  # what the gateway checks an SLM's tool calls against
         {"id": c["id"], "label": c["label"], "tools": c["node"]["tools"]} for c in clusters
@@ -279,7 +302,7 @@ def _write_records(out: StageOutput, src, labels: np.ndarray, is_eval: np.ndarra
 
 def _plot(path: Path, router: TaskRouter, calls: Calls, labels: np.ndarray, clusters) -> None:
     """The calls' structure vectors in 2-D, coloured by cluster (a sample on big inputs)."""
-    sample = np.sort(np.argsort(calls.hashes(7), kind="stable")[:5000])
+    sample = np.sort(smallest_hashes(calls.ids, 7, 5000)[0])
     tools, system = router.structure_vectors([calls.structures[calls.structure[i]] for i in sample])
     users = router.embedder.embed(take(calls.users, sample))
     points = np.hstack([tools, system, 0.5 * users])
