@@ -25,6 +25,7 @@ file, line and field, never a record's value.
 
 from __future__ import annotations
 
+import itertools
 import os
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -115,25 +116,37 @@ def digest_task(path: str, file: str) -> Digest | Failed:
         return _unreadable(file, exc)
 
 
+def _parser(name: str | None) -> str:
+    # a file without one valid JSON object (name None) has no line a parser would see
+    return name or formats.names()[0]
+
+
 def range_task(
-    side: dict, name: str, path: str, file: str, start: int, end: int
+    side: dict, name: str | None | Failed, path: str, file: str, start: int, end: int
 ) -> tuple[ChunkResult | Failed, int]:
     """Worker: the lines of a plain JSON Lines file that start in ``[start, end)`` parsed with
     format ``name`` (line numbers from 1 at the range's first line), and its newlines."""
+    if isinstance(name, Failed):  # the detect task's
+        return name, 0
     try:
         block = sources.read_range(path, start, end)
     except OSError as exc:
         return _unreadable(file, exc), 0
     parsing._init(side)
-    return parsing.parse_chunk(name, file, (1, block)), block.count(b"\n")
+    return parsing.parse_chunk(_parser(name), file, (1, block)), block.count(b"\n")
 
 
-def whole_task(side: dict, name: str, path: str, file: str, chunk: int) -> Iterator[Any]:
+def whole_task(
+    side: dict, name: str | None | Failed, path: str, file: str, chunk: int
+) -> Iterator[Any]:
     """Worker (a streaming generator): a whole file's ``ChunkResult``s in order (blocks of
     JSON Lines, or ``chunk`` objects of a JSON document), then its ``Digest``, or a
     ``Failed``."""
+    if isinstance(name, Failed):
+        yield name
+        return
     parsing._init(side)
-    log = sources.LogFile(path)
+    log, name = sources.LogFile(path), _parser(name)
     try:
         if log.is_json_document:
             yield from _document_results(name, file, log, chunk)
@@ -199,62 +212,93 @@ def shift_lines(result: ChunkResult, by: int) -> ChunkResult:
 
 @dataclass
 class _File:
-    """A data file while its tasks run: the lines its ranges taken so far covered."""
+    """A data file while its tasks run."""
 
     log: sources.LogFile
+    path: str  # absolute, for the workers
     size: int
-    lines: int = 0
+    name: Any  # its format (a name or None), or the ObjectRef of the task detecting it
+    lines: int = 0  # lines of the ranges taken so far
     digest: Any = None  # the digest task of a file split into ranges
 
-    def finish(self, digest: Digest, progress) -> None:
+    def resolve(self) -> None:
+        """Its format, once known, as the log's ``detected`` (waits for a detect task)."""
+        import ray
+
+        if isinstance(self.name, ray.ObjectRef):
+            self.name = _checked(ray.get(self.name))
+        self.log.detected = self.name
+
+    def finish(self, digest: Digest) -> None:
         self.log.sha256 = digest.sha256
         self.log.bytes_read += digest.bytes  # added, as a local read adds to a side input's
-        if self.digest is None:
-            progress.advance(self.size)
 
 
 @dataclass
 class _Range:
+    """A byte range's task; the driver shifts its line numbers by the lines before it."""
+
     file: _File
-    ref: Any
-    size: int
-    parses: int = 1
+    start: int
+    end: int
+    parses = 1
+
+    def launch(self, parser: RayFileParser) -> None:
+        file = self.file
+        if file.digest is None:  # the file's first range: hash it beside the ranges
+            file.digest = parser._digest.remote(file.path, file.log.path)
+        args = (parser._side, file.name, file.path, file.log.path, self.start, self.end)
+        self.ref = parser._range.remote(*args)
 
     def take(self, progress) -> tuple[list[ChunkResult], bool]:
         import ray
 
+        self.file.resolve()
         result, lines = ray.get(self.ref)
         result = shift_lines(_checked(result), self.file.lines)
         self.file.lines += lines
-        progress.advance(self.size)
+        progress.advance(self.end - self.start)
         return [result], True
 
 
 @dataclass
 class _Whole:
+    """A whole file's streaming task, taken one result at a time."""
+
     file: _File
-    refs: Any  # the task's ObjectRefGenerator
-    parses: int = 1
+    parses = 1
+
+    def launch(self, parser: RayFileParser) -> None:
+        file = self.file
+        args = (parser._side, file.name, file.path, file.log.path, parser.chunk_lines)
+        self.refs = parser._whole.remote(*args)
 
     def take(self, progress) -> tuple[list[ChunkResult], bool]:
         import ray
 
+        self.file.resolve()
         item = _checked(ray.get(next(self.refs)))
         if isinstance(item, Digest):
-            self.file.finish(item, progress)
+            self.file.finish(item)
+            progress.advance(self.file.size)
             return [], True
         return [item], False
 
 
 @dataclass
 class _End:
+    """The end of a file split into ranges: its digest."""
+
     file: _File
-    parses: int = 0
+    parses = 0
+
+    def launch(self, parser: RayFileParser) -> None:
+        pass
 
     def take(self, progress) -> tuple[list[ChunkResult], bool]:
         import ray
 
-        self.file.finish(_checked(ray.get(self.file.digest)), progress)
+        self.file.finish(_checked(ray.get(self.file.digest)))
         return [], True
 
 
@@ -285,6 +329,10 @@ class RayFileParser:
         )(whole_task)
         self._digest = ray.remote(num_cpus=READ_CPUS, **once)(digest_task)
         self._detect = ray.remote(num_cpus=READ_CPUS, **once)(detect_task)
+        # A whole-file task waiting for the driver to take its results keeps its CPU. The
+        # driver takes results in order, so whole-file tasks behind the first one in line must
+        # leave a CPU to the tasks in front of them, or everything waits.
+        self._streams = max(int(ray.cluster_resources().get("CPU", 1)) - 1, 0)
         return self
 
     def __exit__(self, *exc) -> None:
@@ -310,10 +358,17 @@ class RayFileParser:
 
     def _read_on_workers(self, files: list[sources.LogFile], progress) -> Iterator:
         entries = self._entries(files)
-        pending: deque = deque()
-        parsing_now = 0
+        pending: deque = deque()  # launched, in input order
+        parsing_now, held = 0, None
         while True:
-            while parsing_now < self.window and (entry := next(entries, None)) is not None:
+            while parsing_now < self.window:
+                entry, held = held or next(entries, None), None
+                if entry is None:
+                    break
+                if isinstance(entry, _Whole) and pending and self._behind(pending) >= self._streams:
+                    held = entry
+                    break
+                entry.launch(self)
                 pending.append(entry)
                 parsing_now += entry.parses
             if not pending:
@@ -325,35 +380,30 @@ class RayFileParser:
             if done:
                 parsing_now -= pending.popleft().parses
 
+    @staticmethod
+    def _behind(pending: deque) -> int:
+        """Whole-file tasks launched behind the first entry in line."""
+        return sum(isinstance(entry, _Whole) for entry in itertools.islice(pending, 1, None))
+
     def _entries(self, files: list[sources.LogFile]) -> Iterator[_Range | _Whole | _End]:
-        """Each file's tasks, started as the window asks for them."""
+        """Each file's tasks, to launch as the window asks for them."""
         for log in files:
             path = os.path.abspath(log.path)
-            log.detected = name = self._format(log, path)
-            # a file without one valid JSON object: no parser runs, any name will do
-            name = name or formats.names()[0]
-            file = _File(log, os.stat(path).st_size)
+            file = _File(log, path, 0, self._format(log, path))
+            file.size = os.stat(path).st_size
             plain = not (log.is_json_document or sources.is_compressed(log))
             if not (plain and file.size > self.range_bytes):
-                args = (self._side, name, path, log.path, self.chunk_lines)
-                yield _Whole(file, self._whole.remote(*args))
+                yield _Whole(file)
                 continue
-            file.digest = self._digest.remote(path, log.path)
             for start in range(0, file.size, self.range_bytes):
-                end = min(start + self.range_bytes, file.size)
-                ref = self._range.remote(self._side, name, path, log.path, start, end)
-                yield _Range(file, ref, end - start)
+                yield _Range(file, start, min(start + self.range_bytes, file.size))
             yield _End(file)
 
-    def _format(self, log: sources.LogFile, path: str) -> str | None:
-        """The forced format, else the one detected on the head of ``log`` (here, within
-        ``HEAD_BUFFER`` bytes; past that, by a task that reads on)."""
+    def _format(self, log: sources.LogFile, path: str) -> Any:
+        """The forced format, else the one detected on the head of ``log`` here (reading
+        ``HEAD_BUFFER`` bytes at most), else a task that reads on (its ObjectRef)."""
         if self.forced:
             return self.forced
         head = sources.HEAD_BUFFER
         name = head_format(log, max_bytes=head, buffer=head)
-        if name == UNSURE:
-            import ray
-
-            name = _checked(ray.get(self._detect.remote(path, log.path)))
-        return name
+        return self._detect.remote(path, log.path) if name == UNSURE else name
