@@ -18,7 +18,8 @@ must name the file on storage every node sees:
   CPU.
 
 The driver still de-duplicates, counts and writes the records in input order, with at most
-``window`` parsing tasks in flight. stdin cannot be read by workers: its blocks are read here
+``window`` parsing tasks in flight; a whole-file task paused on its waiting results keeps its
+CPU, so at most CPUs - 1 of them run behind the entry whose results the driver is taking. stdin cannot be read by workers: its blocks are read here
 and parsed on Ray as before (``RayChunkParser``). Worker errors come back as values naming the
 file, line and field, never a record's value.
 """
@@ -65,7 +66,9 @@ class Digest:
     bytes: int
 
 
-def head_format(log: sources.LogFile, max_bytes: int | None = None, buffer: int = sources.BUFFER):
+def head_format(
+    log: sources.LogFile, max_bytes: int | None = None, buffer: int = sources.BUFFER
+) -> str | None:
     """The format of ``log`` by the local engine's rule: the first object a parser recognises,
     an InputError after ``MAX_UNDETECTED`` unrecognised ones or at the end after any; None when
     the file holds no valid JSON object; ``UNSURE`` once more than ``max_bytes`` were read."""
@@ -230,8 +233,10 @@ class _File:
         self.log.detected = self.name
 
     def finish(self, digest: Digest) -> None:
+        """Record the file's hash and size for the manifest."""
         self.log.sha256 = digest.sha256
-        self.log.bytes_read += digest.bytes  # added, as a local read adds to a side input's
+        # added: a companion file indexed here counts those reads too, as the local engine does
+        self.log.bytes_read += digest.bytes
 
 
 @dataclass
@@ -244,6 +249,7 @@ class _Range:
     parses = 1
 
     def launch(self, parser: RayFileParser) -> None:
+        """Start the range's task (and, with the file's first range, its digest task)."""
         file = self.file
         if file.digest is None:  # the file's first range: hash it beside the ranges
             file.digest = parser._digest.remote(file.path, file.log.path)
@@ -251,6 +257,7 @@ class _Range:
         self.ref = parser._range.remote(*args)
 
     def take(self, progress) -> tuple[list[ChunkResult], bool]:
+        """Wait for the range's result; ``([result], done)``, its line numbers absolute."""
         import ray
 
         self.file.resolve()
@@ -269,11 +276,13 @@ class _Whole:
     parses = 1
 
     def launch(self, parser: RayFileParser) -> None:
+        """Start the file's task."""
         file = self.file
         args = (parser._side, file.name, file.path, file.log.path, parser.chunk_lines)
         self.refs = parser._whole.remote(*args)
 
     def take(self, progress) -> tuple[list[ChunkResult], bool]:
+        """Wait for the task's next result: ``([result], False)``, or ``([], True)`` at the end."""
         import ray
 
         self.file.resolve()
@@ -293,9 +302,10 @@ class _End:
     parses = 0
 
     def launch(self, parser: RayFileParser) -> None:
-        pass
+        """Nothing to start: the digest task started with the first range."""
 
     def take(self, progress) -> tuple[list[ChunkResult], bool]:
+        """Wait for the digest: ``([], True)``."""
         import ray
 
         self.file.finish(_checked(ray.get(self.file.digest)))
