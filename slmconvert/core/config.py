@@ -64,8 +64,9 @@ class CollectConfig(StageConfig):
     )
     engine: Literal["local", "ray"] = Field(
         "local",
-        description="local (processes on this machine) or ray (parsing as Ray tasks; this "
-        "machine still reads the files; pip install slmconvert[ray]).",
+        description="local (processes on this machine) or ray (Ray tasks read and parse the "
+        "files, which must be on storage every node sees; this machine reads their first "
+        "objects only; pip install slmconvert[ray]).",
     )
     ray_address: str | None = ray_address_field()
 

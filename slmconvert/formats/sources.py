@@ -32,6 +32,8 @@ COMPRESSED_SUFFIXES = (".gz", ".zst", ".zstd")
 GZIP_MAGIC = b"\x1f\x8b"
 ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 BUFFER = 1 << 20
+HEAD_BUFFER = 1 << 16
+"""The buffer a peek at a file's head reads through when the rest is read elsewhere (Ray)."""
 STDIN = "-"
 
 
@@ -138,18 +140,26 @@ def _open_raw(log: LogFile) -> BinaryIO:
         raise InputError(f"{log.path}: cannot read ({exc.strerror or 'error'})") from None
 
 
-def open_stream(log: LogFile) -> BinaryIO:
-    """A decompressed, buffered binary stream over ``log`` (compression sniffed by magic bytes)."""
-    hashed = io.BufferedReader(_HashingReader(_open_raw(log), log), buffer_size=BUFFER)
+def open_stream(log: LogFile, buffer: int = BUFFER) -> BinaryIO:
+    """A decompressed, buffered binary stream over ``log`` (compression sniffed by magic bytes),
+    reading ``buffer`` bytes at a time."""
+    hashed = io.BufferedReader(_HashingReader(_open_raw(log), log), buffer_size=buffer)
     magic = hashed.peek(4)[:4]
     if magic.startswith(GZIP_MAGIC):
-        return io.BufferedReader(gzip.GzipFile(fileobj=hashed, mode="rb"), buffer_size=BUFFER)
+        return io.BufferedReader(gzip.GzipFile(fileobj=hashed, mode="rb"), buffer_size=buffer)
     if magic == ZSTD_MAGIC:
         import zstandard
 
         reader = zstandard.ZstdDecompressor().stream_reader(hashed, read_across_frames=True)
-        return io.BufferedReader(reader, buffer_size=BUFFER)
+        return io.BufferedReader(reader, buffer_size=buffer)
     return hashed
+
+
+def is_compressed(log: LogFile) -> bool:
+    """Whether ``log`` is gzip or zstd (by its magic bytes: reads 4 bytes)."""
+    with _open_raw(log) as raw:
+        magic = raw.read(4)
+    return magic.startswith(GZIP_MAGIC) or magic == ZSTD_MAGIC
 
 
 def _decompression_errors() -> tuple[type[BaseException], ...]:
@@ -159,10 +169,10 @@ def _decompression_errors() -> tuple[type[BaseException], ...]:
 
 
 @contextmanager
-def _reading(log: LogFile) -> Iterator[BinaryIO]:
+def _reading(log: LogFile, buffer: int = BUFFER) -> Iterator[BinaryIO]:
     """The decompressed stream of ``log``; a broken compressed stream becomes an InputError
     naming the file, and a fully read file gets its sha256."""
-    stream = open_stream(log)
+    stream = open_stream(log, buffer)
     try:
         yield stream
     except _decompression_errors():
@@ -175,15 +185,18 @@ def _reading(log: LogFile) -> Iterator[BinaryIO]:
     log.sha256 = log._hasher.hexdigest()
 
 
-def iter_objects(log: LogFile, decode: bool = True) -> Iterator[tuple[int, Any]]:
+def iter_objects(
+    log: LogFile, decode: bool = True, buffer: int = BUFFER
+) -> Iterator[tuple[int, Any]]:
     """Yield ``(line, object)`` for each JSON value in ``log``; bad lines yield ``InvalidJSON``.
 
     For JSON Lines, ``line`` is the 1-based line number; for a JSON array document it is the
     element's 1-based index; a single JSON object document is line 1. With ``decode=False``,
     JSON Lines come as raw bytes (decoded later, e.g. in a worker process). A truncated or
-    corrupt compressed stream raises InputError naming the file.
+    corrupt compressed stream raises InputError naming the file. ``buffer``: bytes read at a
+    time (a small one for a peek at the head).
     """
-    with _reading(log) as stream:
+    with _reading(log, buffer) as stream:
         if log.is_json_document and not _json_lines_inside(stream):
             yield from _iter_document(stream)
         else:
@@ -214,6 +227,35 @@ def iter_blocks(log: LogFile, size: int = 3 << 19) -> Iterator[tuple[int, bytes]
                 block += stream.readline()
             yield number, block
             number += block.count(b"\n")
+
+
+def read_range(path: str, start: int, end: int) -> bytes:
+    """The lines of a plain (uncompressed) JSON Lines file that start at byte offsets in
+    ``[start, end)``, whole: the partial line at ``start`` is skipped (it belongs to the range
+    before) and the last line is read past ``end`` to its newline (or the end of the file).
+
+    Ranges that cover a file side by side thus split it into blocks that join up to the file,
+    each with ``block.count(b"\\n")`` of its newlines. OSError when the file cannot be read.
+    """
+    with open(path, "rb") as f:
+        if start > 0:
+            f.seek(start - 1)
+            f.readline()  # to the first line that starts at or after `start`
+        at = f.tell()
+        if at >= end:
+            return b""
+        block = f.read(end - at)
+        if block and not block.endswith(b"\n"):
+            block += f.readline()
+        return block
+
+
+def digest(path: str) -> tuple[str, int]:
+    """``(sha256, bytes)`` of the file at ``path`` as stored (what a full read of it records
+    in the manifest). OSError when the file cannot be read."""
+    with open(path, "rb", buffering=0) as f:
+        hasher = hashlib.file_digest(f, "sha256")
+        return hasher.hexdigest(), f.tell()
 
 
 def read_ahead(items: Iterator[Any], depth: int = 2) -> Iterator[Any]:
@@ -295,13 +337,14 @@ def _iter_document(stream: BinaryIO) -> Iterator[tuple[int, Any]]:
         yield number + 1, InvalidJSON()
 
 
-def peek_objects(log: LogFile, limit: int = 20) -> list[Any]:
-    """Up to ``limit`` valid JSON objects from the start of ``log`` (for format detection)."""
+def peek_objects(log: LogFile, limit: int = 20, buffer: int = BUFFER) -> list[Any]:
+    """Up to ``limit`` valid JSON objects from the start of ``log`` (for format detection),
+    read ``buffer`` bytes at a time."""
     if log.path == STDIN:
         raise InputError("stdin cannot be peeked", "this is a bug; rerun with --debug")
     found = []
     try:
-        for _, obj in iter_objects(log):
+        for _, obj in iter_objects(log, buffer=buffer):
             if not isinstance(obj, InvalidJSON):
                 found.append(obj)
             if len(found) >= limit:

@@ -6,7 +6,8 @@ a small object store. It is only called when ``--engine ray`` is asked for, so a
 ``RAY_ADDRESS`` never sends unscrubbed logs anywhere by itself; the address in use is returned
 for the stage to print.
 
-``RayChunkParser`` parses collect's chunks of log lines as Ray tasks. ``run_tasks`` runs one
+``RayChunkParser`` parses collect's chunks of log lines as Ray tasks (stdin's: the workers read
+files themselves, ``slmconvert.scale.ray_collect``). ``run_tasks`` runs one
 function per item as Ray tasks (finetune: one cluster each, with a GPU
 share). ``scrub_batches`` runs the pii stage's scrubbing as ``map_batches`` over the input's Parquet
 files on a pool of actors, each holding one ``Scrubber`` (Presidio and the word lists are built

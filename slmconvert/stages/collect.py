@@ -129,9 +129,10 @@ class _Sink:
 
 
 def _index_side_inputs(
-    files: list[sources.LogFile], forced: Parser | None, tally: Tally
+    files: list[sources.LogFile], forced: Parser | None, tally: Tally, head: int = sources.BUFFER
 ) -> tuple[dict[str, dict], list[sources.LogFile], list[sources.LogFile]]:
-    """Read companion files (e.g. Batch API input files) first, so outputs can join them.
+    """Read companion files (e.g. Batch API input files) first, so outputs can join them
+    (each file's first object, read ``head`` bytes at a time, says whether it is one).
 
     Returns the side index, the companion files, and the files to parse as records (which
     include companions whose format is ``also_data``)."""
@@ -140,8 +141,8 @@ def _index_side_inputs(
     for log in files:
         spec = None
         if log.path != sources.STDIN and (forced is None or forced.side_input is not None):
-            head = sources.peek_objects(log, limit=1)
-            hit = formats.registry.detect_side_input(head[0]) if head else None
+            first = sources.peek_objects(log, limit=1, buffer=head)
+            hit = formats.registry.detect_side_input(first[0]) if first else None
             spec = hit[1] if hit else None
         if spec is None or spec.also_data:
             data_files.append(log)
@@ -284,16 +285,30 @@ def _document_chunks(
     log.detected = name
 
 
-def _chunk_parser(config: CollectConfig, side: dict, workers: int, log):
-    """This machine's worker processes, or Ray tasks with ``--engine ray``."""
+def _chunk_parser(config: CollectConfig, side: dict, workers: int, log, forced: Parser | None):
+    """This machine's worker processes, or Ray tasks that read the files with ``--engine ray``."""
     if config.engine == "local":
         return ChunkParser(side, workers)
-    from slmconvert.scale import ray_engine
+    from slmconvert.scale import ray_collect, ray_engine
 
     address = ray_engine.connect(config.ray_address)
     if log:
-        log(f"Ray at {address}; raw log blocks travel to its workers")
-    return ray_engine.RayChunkParser(side)
+        log(f"Ray at {address}; its workers read and parse the log files")
+    return ray_collect.RayFileParser(side, forced and forced.name, chunk_lines=CHUNK_LINES)
+
+
+def _results(chunker, data_files, forced, tally: Tally, progress: Progress) -> Iterator:
+    """``(file, ChunkResult)`` for every data file, in input order."""
+
+    def chunks(source: sources.LogFile) -> Iterator[tuple[str, str, Any]]:
+        return _chunks(source, forced, tally, progress, CHUNK_LINES)
+
+    if not isinstance(chunker, ChunkParser):  # on Ray: the workers read the files
+        yield from chunker.results(data_files, progress, chunks)
+        return
+    for source in data_files:
+        for result in chunker.map(chunks(source)):
+            yield source, result
 
 
 def run(
@@ -313,7 +328,9 @@ def run(
     files = sources.expand(inputs)
     tally = Tally()
     with StageOutput(output, "collect", config.model_dump(), force=force, seed=config.seed) as out:
-        side, side_files, data_files = _index_side_inputs(files, forced, tally)
+        # on Ray the workers read the data files: this process peeks at their heads only
+        head = sources.HEAD_BUFFER if config.engine == "ray" else sources.BUFFER
+        side, side_files, data_files = _index_side_inputs(files, forced, tally, head)
         _parse_into(out, data_files, side, forced, tally, config, progress, log)
         _check_quality(tally, config)
         _describe(out, tally, files, data_files, side_files)
@@ -328,16 +345,14 @@ def _parse_into(out, data_files, side, forced, tally: Tally, config, progress, l
     workers = _workers(config.workers, total)
     with (
         _arrow_memory(),
-        _chunk_parser(config, side, workers, log) as chunker,
+        _chunk_parser(config, side, workers, log, forced) as chunker,
         ThreadPoolExecutor(1, thread_name_prefix="collect-writer") as writing,
     ):
         sink = _Sink(out.records(config.shard_rows), tally, config.dedup, writing)
-        for source in data_files:
-            for result in chunker.map(_chunks(source, forced, tally, progress, CHUNK_LINES)):
-                sink.add(source.path, result)
-            if source.detected is None:
-                out.warnings.append(f"{source.path}: empty, no records")
+        for source, result in _results(chunker, data_files, forced, tally, progress):
+            sink.add(source.path, result)
         sink.close()
+    out.warnings.extend(f"{f.path}: empty, no records" for f in data_files if f.detected is None)
     progress.finish()
 
 

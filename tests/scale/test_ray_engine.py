@@ -1,4 +1,5 @@
-"""The pii stage on Ray Data (a real local Ray, loopback only) gives what the local engine gives."""
+"""The pii, finetune and cluster stages on Ray (a real local Ray, loopback only) give what the
+local engine gives (collect: test_ray_collect.py)."""
 
 from __future__ import annotations
 
@@ -11,15 +12,6 @@ from slmconvert.core.stagedir import open_input
 from slmconvert.stages import pii
 
 ray = pytest.importorskip("ray", reason="the Ray engine needs pip install slmconvert[ray]")
-
-
-@pytest.fixture(scope="module")
-def local_ray():
-    from slmconvert.scale import ray_engine
-
-    address = ray_engine.connect(num_cpus=2)
-    yield address
-    ray.shutdown()
 
 
 def records(path) -> list[dict]:
@@ -59,22 +51,6 @@ def test_a_collect_output_in_several_shards_reads_on_ray_in_order(tmp_path, loca
     assert [r["id"] for r in open_input(tmp_path / "ray").read_table().to_pylist()] == [
         r["id"] for r in open_input(tmp_path / "local").read_table().to_pylist()
     ]  # the same records in the same order
-
-
-def test_collect_on_ray_parses_the_logs_into_the_records_the_local_engine_writes(
-    tmp_path, local_ray
-):
-    from slmconvert.core.config import CollectConfig
-    from slmconvert.stages import collect
-
-    logs = [str(Path(__file__).resolve().parents[2] / "examples" / "logs")]
-    local = collect.run(logs, tmp_path / "local", CollectConfig(workers=1))
-    lines: list[str] = []
-    on_ray = collect.run(logs, tmp_path / "ray", CollectConfig(engine="ray"), log=lines.append)
-
-    assert any("Ray at local" in line for line in lines)
-    assert records(tmp_path / "ray") == records(tmp_path / "local")
-    assert on_ray.counts == local.counts
 
 
 def test_an_inherited_ray_address_is_not_used_by_the_local_engine(
