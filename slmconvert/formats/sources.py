@@ -119,6 +119,7 @@ class _HashingReader(io.RawIOBase):
         self._raw = raw
         self._log = log
         log._hasher = hashlib.sha256()
+        log.bytes_read = 0  # each read counts the file afresh (a side input is read twice)
 
     def readable(self) -> bool:
         return True

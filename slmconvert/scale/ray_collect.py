@@ -235,8 +235,7 @@ class _File:
     def finish(self, digest: Digest) -> None:
         """Record the file's hash and size for the manifest."""
         self.log.sha256 = digest.sha256
-        # added: a companion file indexed here counts those reads too, as the local engine does
-        self.log.bytes_read += digest.bytes
+        self.log.bytes_read = digest.bytes
 
 
 @dataclass

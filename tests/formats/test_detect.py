@@ -38,3 +38,5 @@ def test_collect_reads_every_format_in_one_run(tmp_path):
     assert result.counts["ignored_by_reason"]["not an LLM call"] >= 3
     side = [i for i in result.manifest["inputs"] if i.get("role") == "side input"]
     assert [Path(i["path"]).name for i in side] == ["openai-batch-input.jsonl"]
+    for entry in result.manifest["inputs"]:  # a file read twice (indexed, parsed) counted once
+        assert entry["bytes"] == Path(entry["path"]).stat().st_size, entry["path"]
