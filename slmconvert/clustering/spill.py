@@ -134,11 +134,13 @@ class TextColumn:
         compared whole only when two of those prefixes tie, or for ids of another shape)."""
         keys = self.hex_keys()
         if keys is not None:
-            order = _positions(np.argsort(keys))
+            order = np.argsort(keys)
             keys.sort()  # in place: a tie needs the whole ids compared
-            if not any((c[1:] == c[:-1]).any() for c in _overlapping(keys, 1 << 20)):
-                return order
-            del keys, order
+            tied = any((c[1:] == c[:-1]).any() for c in _overlapping(keys, 1 << 20))
+            del keys
+            if not tied:
+                return _positions(order)
+            del order
         column = pa.chunked_array(list(self.batches()), pa.large_string())
         return _positions(pc.sort_indices(column).to_numpy())
 
