@@ -1,12 +1,11 @@
 """Scale: a generated fleet through collect → pii → cluster, local engine against Ray.
 
 For each size (default 100,000 calls; a 45-node fleet, every call with a unique user turn), each
-stage runs in a process of its own, so its peak RSS is its own: collect and cluster on the
-local engine, pii on the local engine and with ``--engine ray`` on a local Ray with the same
-CPUs (Ray's start and scheduling overhead included, reported as it is). It prints, and writes to
-``--out``, wall time, records/s and peak RSS per stage and engine, and a projection to N
-machines from the measured per-worker throughput (pii is the stage that scales out; the others
-run once on the driver today).
+stage runs in a process of its own, so its peak RSS is its own: collect, pii and cluster each
+on the local engine and with ``--engine ray`` on a local Ray with the same CPUs (Ray's start
+and scheduling overhead included, reported as it is). It prints, and writes to ``--out``, wall
+time, records/s and peak RSS per stage and engine, and a projection to N machines from each
+stage's measured Ray throughput.
 
     python bench/scale.py                          # 100k
     python bench/scale.py --sizes 100000 1000000   # slower: pii is ~13 min per million here
@@ -32,13 +31,15 @@ from slmconvert.core.config import ClusterConfig, CollectConfig, PiiConfig
 from slmconvert.stages import cluster, collect, pii
 from slmconvert.testing.peak import peak_rss_bytes
 name, source, out, engine = sys.argv[1:5]
+unscrubbed = engine.endswith("unscrubbed")  # cluster on collect's output
+engine = "ray" if engine.startswith("ray") else "local"
 start = time.perf_counter()
 if name == "collect":
-    result = collect.run([source], out, CollectConfig())
+    result = collect.run([source], out, CollectConfig(engine=engine))
 elif name == "pii":
     result = pii.run(source, out, PiiConfig(engine=engine))
 else:
-    result = cluster.run(source, out, ClusterConfig(allow_unscrubbed=engine == "unscrubbed"))
+    result = cluster.run(source, out, ClusterConfig(engine=engine, allow_unscrubbed=unscrubbed))
 print(json.dumps({"wall_s": time.perf_counter() - start, "counts": result.counts,
                   "rss_mb": peak_rss_bytes() / 2**20,
                   "children_rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}))
@@ -67,15 +68,22 @@ def one_size(calls: int, work: Path, with_pii: bool = True) -> list[dict]:
 
     generate_fleet(work / "logs", work / "truth.jsonl", calls=calls, nodes=45, seed=3)
     rows = []
-    runs = [("collect", work / "logs", work / "collect", "local")]
+    runs = [
+        ("collect", work / "logs", work / "collect", "local"),
+        ("collect", work / "logs", work / "collect-ray", "ray"),
+    ]
     if with_pii:
         runs += [
             ("pii", work / "collect", work / "pii", "local"),
             ("pii", work / "collect", work / "pii-ray", "ray"),
             ("cluster", work / "pii", work / "cluster", "local"),
+            ("cluster", work / "pii", work / "cluster-ray", "ray"),
         ]
     else:
-        runs.append(("cluster", work / "collect", work / "cluster", "unscrubbed"))
+        runs += [
+            ("cluster", work / "collect", work / "cluster", "unscrubbed"),
+            ("cluster", work / "collect", work / "cluster-ray", "ray, unscrubbed"),
+        ]
     for name, source, out, engine in runs:
         got = stage(name, source, out, engine)
         records = got["counts"].get("records") or got["counts"].get("records_in") or calls
@@ -86,18 +94,21 @@ def one_size(calls: int, work: Path, with_pii: bool = True) -> list[dict]:
 
 
 def projection(rows: list[dict], machines: tuple[int, ...] = (1, 4, 16)) -> list[str]:
-    """pii on N machines like this one, from the Ray run's measured throughput (linear: each
-    machine adds its cores; the driver's de-duplication and writing measured as the rest)."""
-    ray = [r for r in rows if r["stage"] == "pii" and r["engine"] == "ray"]
-    if not ray:
-        return []
-    row = max(ray, key=lambda r: r["calls"])  # the longest run: start-up weighs least
-    lines = [
-        f"From the Ray pii run at {row['calls']:,} calls ({row['records_per_s']:,.0f} records/s):"
-    ]
-    for n in machines:
-        hours = 10_000_000 / (row["records_per_s"] * n) / 3600
-        lines.append(f"- pii, 10 M records on {n} machine(s) like this one: ~{hours:.1f} h")
+    """Each stage on N machines like this one, from its Ray run's measured throughput (linear:
+    each machine adds its cores; the driver's de-duplication and writing measured as the rest)."""
+    lines = []
+    for name in ("collect", "pii", "cluster"):
+        ray = [r for r in rows if r["stage"] == name and r["engine"].startswith("ray")]
+        if not ray:
+            continue
+        row = max(ray, key=lambda r: r["calls"])  # the longest run: start-up weighs least
+        lines.append(
+            f"From the Ray {name} run at {row['calls']:,} calls "
+            f"({row['records_per_s']:,.0f} records/s):"
+        )
+        for n in machines:
+            hours = 10_000_000 / (row["records_per_s"] * n) / 3600
+            lines.append(f"- {name}, 10 M records on {n} machine(s) like this one: ~{hours:.1f} h")
     return lines
 
 
