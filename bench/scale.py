@@ -94,21 +94,20 @@ def one_size(calls: int, work: Path, with_pii: bool = True) -> list[dict]:
 
 
 def projection(rows: list[dict], machines: tuple[int, ...] = (1, 4, 16)) -> list[str]:
-    """Each stage on N machines like this one, from its Ray run's measured throughput (linear:
-    each machine adds its cores; the driver's de-duplication and writing measured as the rest)."""
-    lines = []
-    for name in ("collect", "pii", "cluster"):
-        ray = [r for r in rows if r["stage"] == name and r["engine"].startswith("ray")]
-        if not ray:
-            continue
-        row = max(ray, key=lambda r: r["calls"])  # the longest run: start-up weighs least
-        lines.append(
-            f"From the Ray {name} run at {row['calls']:,} calls "
-            f"({row['records_per_s']:,.0f} records/s):"
-        )
-        for n in machines:
-            hours = 10_000_000 / (row["records_per_s"] * n) / 3600
-            lines.append(f"- {name}, 10 M records on {n} machine(s) like this one: ~{hours:.1f} h")
+    """pii on N machines like this one, from the Ray run's measured throughput (linear: each
+    machine adds its cores; the driver's de-duplication and writing measured as the rest).
+    collect and cluster are not projected: their driver's share (de-duplication and writing;
+    reading the calls, the fit and writing) does not shrink with more machines."""
+    ray = [r for r in rows if r["stage"] == "pii" and r["engine"] == "ray"]
+    if not ray:
+        return []
+    row = max(ray, key=lambda r: r["calls"])  # the longest run: start-up weighs least
+    lines = [
+        f"From the Ray pii run at {row['calls']:,} calls ({row['records_per_s']:,.0f} records/s):"
+    ]
+    for n in machines:
+        minutes = 10_000_000 / (row["records_per_s"] * n) / 60
+        lines.append(f"- pii, 10 M records on {n} machine(s) like this one: ~{minutes:,.0f} min")
     return lines
 
 
@@ -130,6 +129,13 @@ def main() -> None:
             with_pii = args.pii_up_to is None or calls <= args.pii_up_to
             rows += one_size(calls, Path(tmp), with_pii)
             print(rows[-1], flush=True)
+    text = render(rows, args)
+    args.out.write_text(text + "\n")
+    print(text)
+
+
+def render(rows: list[dict], args) -> str:
+    """The run's Markdown: how it was run, the table, the projection."""
     header = (
         f"| calls | stage | engine | wall s | records/s | peak RSS MB | budget MB |\n|{'---|' * 7}"
     )
@@ -139,11 +145,12 @@ def main() -> None:
         f"{BUDGET_MB[r['stage']]:,}{'' if r['peak_rss_mb'] <= BUDGET_MB[r['stage']] else ' OVER'} |"
         for r in rows
     ]
-    text = "\n".join(
+    pii_up_to = "" if args.pii_up_to is None else f" --pii-up-to {args.pii_up_to}"
+    return "\n".join(
         [
             "# bench/scale.py — collect → pii → cluster, local engine and Ray",
             "",
-            f"Run: `python bench/scale.py --sizes {' '.join(map(str, args.sizes))}`, "
+            f"Run: `python bench/scale.py --sizes {' '.join(map(str, args.sizes))}{pii_up_to}`, "
             f"{time.strftime('%Y-%m-%d')}, {os.cpu_count()} CPUs; Ray is a local Ray on the "
             "same CPUs (its start, about 3 s, included). Peak RSS is the larger of the stage's "
             "process and its largest worker process; Ray's actors are not the driver's "
@@ -155,8 +162,6 @@ def main() -> None:
             *projection(rows),
         ]
     )
-    args.out.write_text(text + "\n")
-    print(text)
 
 
 if __name__ == "__main__":
