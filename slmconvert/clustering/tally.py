@@ -80,6 +80,7 @@ class ClusterTally:
         self.kinds: dict[int, list[int]] = {}  # row * 3 + kind -> [count, first position]
         self.called: dict[int, list[int]] = {}  # row * n_tools + tool -> [count, first]
         self.tokens_in, self.tokens_out = _ValueCounts(), _ValueCounts()
+        self._by_row: dict[bool, dict[int, list[int]]] = {}
 
     def rows(self, labels: np.ndarray) -> np.ndarray:
         """The row of each cluster id in ``labels`` (noise: the last row)."""
@@ -103,11 +104,15 @@ class ClusterTally:
 
     def counted(self, cluster_id: int, kinds: bool) -> list[tuple[int, int]]:
         """``(code, count)`` of a cluster's answer kinds (or tools called), most common first,
-        ties in the order they first occur."""
+        ties in the order they first occur (asked once every batch is added)."""
         width = 3 if kinds else self.n_tools
         found = self.kinds if kinds else self.called
-        base = self.row(cluster_id) * width
-        got = [(code - base, *found[code]) for code in range(base, base + width) if code in found]
+        by_row = self._by_row.setdefault(kinds, {})
+        if not by_row:  # codes grouped by row once, not a scan of every tool per cluster
+            for code in found:
+                by_row.setdefault(code // width, []).append(code)
+        row = self.row(cluster_id)
+        got = [(code - row * width, *found[code]) for code in by_row.get(row, [])]
         return [(code, n) for code, n, _ in sorted(got, key=lambda g: (-g[1], g[2]))]
 
 
