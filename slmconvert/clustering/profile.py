@@ -55,6 +55,12 @@ def keywords(docs: dict[int, str], top: int = 6) -> dict[int, list[str]]:
     return out
 
 
+def present(labels: np.ndarray) -> list[int]:
+    """Every label that occurs (noise included), ascending: counted in one pass rather than by
+    sorting a copy of every call's label."""
+    return (np.flatnonzero(np.bincount(labels + 1)) - 1).tolist()  # NOISE (-1) counted at 0
+
+
 def gist(system: str, words: int = 8) -> str:
     """The first words of a (normalised) system prompt, as a node's name."""
     found = [w for w in system.split() if w != "#"]
@@ -73,7 +79,7 @@ def profiles(calls, labels: np.ndarray, nodes: dict[int, dict], centroids: dict,
     id to its vector for the report's map; ``examples`` its smallest ids. The answers are
     described, never used to cluster.
     """
-    ids = [c for c in np.unique(labels).tolist() if c != NOISE]
+    ids = [c for c in present(labels) if c != NOISE]
     tally = ClusterTally(labels, ids, len(calls.tools))
     for start, cols in calls.numbers.batches():
         tally.add(start, cols)
@@ -140,7 +146,7 @@ def plot(path: Path, points: np.ndarray, labels: np.ndarray, names: dict[int, st
     noise = labels == NOISE
     ax.scatter(xy[noise, 0], xy[noise, 1], s=4, c="#bbbbbb", label="noise (stays on LLM)")
     cmap = plt.get_cmap("tab20")
-    for k, cid in enumerate(sorted(set(labels.tolist()) - {NOISE})):
+    for k, cid in enumerate(c for c in present(labels) if c != NOISE):
         sel = labels == cid
         ax.scatter(
             xy[sel, 0], xy[sel, 1], s=5, color=cmap(k % 20), label=f"{cid}: {names[cid][:40]}"

@@ -22,7 +22,7 @@ from slmconvert.clustering.calls import Calls, read_calls
 from slmconvert.clustering.embed import default_cache_dir, is_static, load_embedder
 from slmconvert.clustering.fit import SAMPLE, FitSettings, fit_nodes, fit_subtasks
 from slmconvert.clustering.ids import stable_ids
-from slmconvert.clustering.profile import NOISE, gist, plot, profiles
+from slmconvert.clustering.profile import NOISE, gist, plot, present, profiles
 from slmconvert.clustering.router import TaskRouter
 from slmconvert.clustering.sampling import smallest_hashes
 from slmconvert.clustering.spill import take
@@ -35,30 +35,26 @@ PACKAGES = ("model2vec", "sentence-transformers", "hdbscan", "scikit-learn", "sc
 ALGORITHM = 2  # v2: request-time signature, fleet nodes then sub-tasks, router/
 
 
-def assign_splits(order: np.ndarray, labels: np.ndarray, config: ClusterConfig) -> np.ndarray:
-    """A seeded train/eval split per cluster, independent of record order (True = eval):
-    members in the order of their ids (``order``: positions in ascending id order)."""
+def assign_splits(
+    order: np.ndarray, labels: np.ndarray, config: ClusterConfig, examples: int = 5
+) -> tuple[np.ndarray, dict[int, np.ndarray]]:
+    """A seeded train/eval split per cluster, independent of record order (True = eval), and
+    the positions of each cluster's ``examples`` smallest ids: members in the order of their
+    ids (``order``: positions in ascending id order)."""
     is_eval = np.zeros(len(labels), bool)
+    first: dict[int, np.ndarray] = {}
     ranked = labels[order]
-    for cid in np.unique(labels).tolist():
+    for cid in present(labels):
         members = order[ranked == cid]
+        if cid != NOISE:
+            first[cid] = members[:examples]
         n = len(members)
         if n < 2:
             continue
         n_eval = min(max(round(config.eval_share * n), config.min_eval), config.max_eval, n - 1)
         rng = np.random.default_rng([config.seed, cid + 1])
         is_eval[members[rng.permutation(n)[:n_eval]]] = True
-    return is_eval
-
-
-def smallest_ids(calls: Calls, order: np.ndarray, labels: np.ndarray, k: int = 5) -> dict:
-    """The ``k`` smallest ids of each cluster (its examples), from the id ``order``."""
-    ranked = labels[order]
-    out = {}
-    for cid in np.unique(labels).tolist():
-        if cid != NOISE:
-            out[cid] = take(calls.ids, order[np.flatnonzero(ranked == cid)[:k]])
-    return out
+    return is_eval, first
 
 
 def fit_settings(config: ClusterConfig) -> FitSettings:
@@ -119,7 +115,7 @@ def _node_samples(calls: Calls, node: np.ndarray, sizes: np.ndarray, config: Clu
 def describe_nodes(router: TaskRouter, calls: Calls, labels: np.ndarray) -> dict[int, dict]:
     """Per cluster: its node's most offered tools and the gist of its system prompt."""
     out = {}
-    for cid in (c for c in np.unique(labels).tolist() if c != NOISE):
+    for cid in (c for c in present(labels) if c != NOISE):
         structures = np.bincount(calls.structure[labels == cid], minlength=len(calls.structures))
         tools: dict[str, int] = {}
         for s in np.flatnonzero(structures):
@@ -224,10 +220,8 @@ def _agreement(router: TaskRouter, calls: Calls, labels: np.ndarray, seed: int) 
 
 
 def _write(src, output, config, calls, router, labels, lineage, force) -> StageResult:
-    order = calls.ids.sort_order()
-    is_eval = assign_splits(order, labels, config)
-    examples = smallest_ids(calls, order, labels)
-    del order
+    is_eval, first = assign_splits(calls.ids.sort_order(), labels, config)
+    examples = {cid: take(calls.ids, positions) for cid, positions in first.items()}
     clusters, noise = profiles(
         calls, labels, describe_nodes(router, calls, labels),
         centroids_of(router, calls, labels), examples, seed=config.seed,
