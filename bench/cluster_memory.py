@@ -129,7 +129,8 @@ def report(rows: list[dict], naive: dict, args) -> list[str]:
     first, last = rows[0], rows[-1]
     before = rows[-2] if len(rows) > 1 else first
     whole, tail = _slope(first, last), _slope(before, last)
-    ours_at = last["rss_mb"] + whole * (TARGET - last["records"]) / 2**20
+    # a peak that fell between runs is noise, not memory given back: never project below it
+    ours_at = last["rss_mb"] + max(whole, 0.0) * (TARGET - last["records"]) / 2**20
     naive_per = naive["rss_mb"] * 2**20 / naive["records"]
     naive_at = naive_per * TARGET / 2**20
     lines = [
@@ -153,8 +154,8 @@ def report(rows: list[dict], naive: dict, args) -> list[str]:
         "",
         f"- Growth: {whole:.1f} bytes a record from {first['records']:,} to "
         f"{last['records']:,} records; {tail:.1f} from {before['records']:,} on.",
-        f"- Projected peak at {TARGET:,} records, growing {whole:.1f} bytes a record from the "
-        f"largest run on: {ours_at:,.0f} MB (budget {BUDGET_MB:,} MB"
+        f"- Projected peak at {TARGET:,} records, growing {max(whole, 0.0):.1f} bytes a record "
+        f"from the largest run on: {ours_at:,.0f} MB (budget {BUDGET_MB:,} MB"
         f"{'' if ours_at <= BUDGET_MB else ': OVER'}).",
         f"- Naive way (every record a Python dict) at {naive['records']:,} records: "
         f"{naive['rss_mb']:,.0f} MB, {naive_per:,.0f} bytes a record; at {TARGET:,}: "
